@@ -1,0 +1,531 @@
+"""The one cattrs converter that turns decoded JSON into pwasync models.
+
+Every structuring hook is registered here, on a private converter; the global
+cattrs converter is never touched. The wire conventions it implements:
+
+- camelCase wire names for snake_case attributes, except the OpenID documents,
+  whose names are snake_case by the OpenID standard;
+- RFC 3339 times (a trailing ``Z``, any number of fractional digits, and an
+  empty string for "no time" in optional fields);
+- some objects arrive wrapped in a key named after a server struct
+  (``{"BaseSessionResponse": {...}}``) or flat: both are accepted;
+- unknown fields are ignored; a missing or ``null`` field takes the
+  attribute's default, so ``null`` for a list means an empty one;
+- strict primitive types: ``"true"`` is not a bool and ``5`` is not a string.
+
+Any failure surfaces as ``ResponseValidationError`` naming the model and the
+field, with the raw body kept on the exception.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import linecache
+import re
+import types
+import typing
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any, Generic, Optional, TypeVar, get_args, get_origin
+
+import attrs
+from cattrs import Converter
+
+from pwasync._errors import ResponseValidationError
+from pwasync.models.auth import JWK, JWKSet, OpenIDConfiguration
+from pwasync.models.organizations import AuthMethod
+from pwasync.models.provisioning import StepStatus
+from pwasync.models.sessions import Session
+
+__all__ = ["Decoder", "parse_time", "structure", "validation_error"]
+
+T = TypeVar("T")
+
+_converter = Converter(forbid_extra_keys=False)
+
+# Objects that a server may send wrapped in a single key named after its struct.
+_WRAPPER_KEYS: dict[type, tuple[str, ...]] = {
+    Session: ("BaseSessionResponse", "Session"),
+    AuthMethod: ("AuthMethod",),
+}
+
+# Models whose wire names equal the attribute names.
+_SNAKE_CASE_MODELS: frozenset[type] = frozenset({OpenIDConfiguration, JWK, JWKSet})
+
+# Alternative wire spellings (alias -> wire name) seen in the platform's
+# published samples: a snake_case ``created_at`` and a Go struct tag that
+# leaked into a key name. The regular spelling wins when both are present.
+_WIRE_ALIASES: dict[str, dict[str, str]] = {
+    "Image": {"created_at": "createdAt", "organization,omitempty": "organization"},
+}
+
+_JSON_TYPE_NAMES = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
+
+
+def _json_type(value: object) -> str:
+    return _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def _mismatch(expected: str, value: object) -> TypeError:
+    # The value itself stays out of the message: it may be a token or a secret.
+    return TypeError(f"expected {expected}, got {_json_type(value)}")
+
+
+# Primitive hooks. cattrs' defaults call ``str(value)`` or ``bool(value)``,
+# which turn any JSON value into a string and the string "false" into True.
+
+
+def _structure_str(value: Any, _: Any) -> str:
+    if value.__class__ is str:
+        return value
+    raise _mismatch("a string", value)
+
+
+def _structure_int(value: Any, _: Any) -> int:
+    if value.__class__ is int:
+        return value
+    raise _mismatch("an integer", value)
+
+
+def _structure_float(value: Any, _: Any) -> float:
+    if value.__class__ is float or value.__class__ is int:
+        return float(value)
+    raise _mismatch("a number", value)
+
+
+def _structure_bool(value: Any, _: Any) -> bool:
+    if value.__class__ is bool:
+        return value
+    raise _mismatch("a boolean", value)
+
+
+def _structure_object(value: Any, _: Any) -> dict[str, Any]:
+    if value.__class__ is dict:
+        return value
+    raise _mismatch("an object", value)
+
+
+_STEP_STATUSES = {status.value: status for status in StepStatus}
+
+
+def _structure_step_status(value: Any, _: Any) -> StepStatus:
+    if value.__class__ is str:
+        return _STEP_STATUSES.get(value, StepStatus.UNKNOWN)
+    raise _mismatch("a status string", value)
+
+
+_FRACTION = re.compile(r"\.(\d+)")
+
+
+def parse_time(value: str) -> datetime:
+    """Parse an RFC 3339 time into an aware datetime; a time without offset is UTC.
+
+    Accepts a ``Z`` suffix and fractional seconds of any length (Go sends
+    nanoseconds, which are truncated to microseconds), both of which
+    ``datetime.fromisoformat`` rejects before Python 3.11.
+    Raises ``ValueError`` for anything else.
+    """
+    text = value[:-1] + "+00:00" if value[-1:] in ("Z", "z") else value
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        digits = _FRACTION.search(text)
+        if digits is None or len(digits.group(1)) == 6:
+            raise ValueError(f"invalid RFC 3339 time {value!r}") from None
+        fraction = (digits.group(1) + "000000")[:6]
+        text = text[: digits.start()] + "." + fraction + text[digits.end() :]
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"invalid RFC 3339 time {value!r}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+# Watchers fetch the same steps again and again, so their times repeat.
+_parse_time_cached = functools.lru_cache(maxsize=4096)(parse_time)
+
+
+def _structure_time(value: Any, _: Any) -> datetime:
+    if value.__class__ is str:
+        return _parse_time_cached(value)
+    raise _mismatch("an RFC 3339 time string", value)
+
+
+def _structure_optional_time(value: Any, _: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    return _structure_time(value, None)
+
+
+def _optional(hook: Callable[[Any, Any], T]) -> Callable[[Any, Any], T | None]:
+    def structure_optional(value: Any, type_: Any) -> T | None:
+        if value is None:
+            return None
+        return hook(value, type_)
+
+    return structure_optional
+
+
+def _register_primitives() -> None:
+    primitives: list[tuple[type, Callable[[Any, Any], Any]]] = [
+        (str, _structure_str),
+        (int, _structure_int),
+        (float, _structure_float),
+        (bool, _structure_bool),
+        (StepStatus, _structure_step_status),
+    ]
+    for type_, hook in primitives:
+        _converter.register_structure_hook(type_, hook)
+        optional_hook = _optional(hook)
+        # ``X | None`` and ``Optional[X]`` are equal but hash apart, and cattrs
+        # dispatches on the hash, so both spellings are registered.
+        _converter.register_structure_hook(type_ | None, optional_hook)
+        _converter.register_structure_hook(Optional[type_], optional_hook)  # noqa: UP045 (see above)
+    _converter.register_structure_hook(datetime, _structure_time)
+    _converter.register_structure_hook(datetime | None, _structure_optional_time)
+    _converter.register_structure_hook(Optional[datetime], _structure_optional_time)  # noqa: UP045 (see above)
+    # Generic aliases such as ``dict[str, Any]`` can only be matched by a predicate.
+    _converter.register_structure_hook_func(
+        lambda type_: type_ == dict[str, Any], _structure_object
+    )
+    _converter.register_structure_hook_func(
+        lambda type_: type_ == Optional[dict[str, Any]],  # noqa: UP045 (also matches ``|``)
+        _optional(_structure_object),
+    )
+
+
+class _ElementError(Exception):
+    """An element of a JSON array failed to structure; ``index`` says which one."""
+
+    def __init__(self, index: int, cause: BaseException) -> None:
+        super().__init__(f"element {index}: {cause}")
+        self.index = index
+        self.cause = cause
+
+
+class _FieldError(Exception):
+    """A field of a model failed to structure; ``cause`` says why."""
+
+    def __init__(self, model: str, field: str, cause: BaseException) -> None:
+        super().__init__(f"{model}.{field}: {cause}")
+        self.model = model
+        self.field = field
+        self.cause = cause
+
+
+class _MissingFieldError(Exception):
+    def __str__(self) -> str:
+        return "the field is missing"
+
+
+def _sequence_hook(type_: Any, build: Callable[[list[Any]], Any]) -> Callable[[Any, Any], Any]:
+    element_type = get_args(type_)[0]
+    # Looked up on first use: a recursive model (a child with children) would
+    # otherwise ask for its own hook while that hook is being generated.
+    element_hook: Callable[[Any, Any], Any] | None = None
+
+    def structure_sequence(value: Any, _: Any) -> Any:
+        nonlocal element_hook
+        if value is None:
+            return build([])
+        if value.__class__ is not list:
+            raise _mismatch("an array", value)
+        if element_hook is None:
+            element_hook = _converter.get_structure_hook(element_type)
+        try:
+            return build([element_hook(element, element_type) for element in value])
+        except Exception:
+            pass
+        # Structure again one element at a time to report which one failed.
+        for index, element in enumerate(value):
+            try:
+                element_hook(element, element_type)
+            except Exception as error:
+                raise _ElementError(index, error) from error
+        raise AssertionError("a structuring failure did not repeat")
+
+    return structure_sequence
+
+
+def _is_homogeneous_tuple(type_: Any) -> bool:
+    args = get_args(type_)
+    return get_origin(type_) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _is_list(type_: Any) -> bool:
+    return get_origin(type_) is list and len(get_args(type_)) == 1
+
+
+def _camel_case(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def _unwrap(value: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    for key in keys:
+        inner = value.get(key)
+        if inner is not None:
+            if inner.__class__ is not dict:
+                raise _mismatch(f"an object in {key!r}", inner)
+            return inner
+    return value
+
+
+_MISSING = object()
+
+# Fields of these types are checked inline by the generated code; any other
+# type is structured by the converter's hook for it.
+_INLINE_TYPES: dict[Any, tuple[type, str]] = {}
+for _type, _expected in ((str, "a string"), (int, "an integer"), (bool, "a boolean")):
+    _INLINE_TYPES[_type] = _INLINE_TYPES[_type | None] = (_type, _expected)
+    _INLINE_TYPES[Optional[_type]] = (_type, _expected)  # noqa: UP045 (hashed apart from ``|``)
+
+
+def _model_hook(cls: type) -> Callable[[Any, Any], Any]:
+    """Generate the structuring function of one model class.
+
+    The generated code reads each wire key once, checks primitives inline,
+    hands other types to their converter hooks, and fills the slots of a new
+    instance directly: several times faster than generic structuring followed
+    by the frozen ``__init__``. A model with validators, converters or
+    ``__attrs_post_init__`` is built through ``__init__`` instead.
+    """
+    hints = typing.get_type_hints(cls)
+    snake_case = cls in _SNAKE_CASE_MODELS
+    aliases = _WIRE_ALIASES.get(cls.__name__, {})
+    wrapper_keys = _WRAPPER_KEYS.get(cls, ())
+    namespace: dict[str, Any] = {
+        "__cl": cls,
+        "__MISSING": _MISSING,
+        "__FieldError": _FieldError,
+        "__MissingFieldError": _MissingFieldError,
+        "__mismatch": _mismatch,
+        "__unwrap": _unwrap,
+        "__wrapper_keys": wrapper_keys,
+    }
+    lines = [
+        f"def structure_{cls.__name__}(o, _=None):",
+        "    if o.__class__ is not dict:",
+        "        raise __mismatch('an object', o)",
+    ]
+    if wrapper_keys:
+        lines += ["    if len(o) == 1:", "        o = __unwrap(o, __wrapper_keys)"]
+    for index, field in enumerate(attrs.fields(cls)):
+        wire = field.name if snake_case else _camel_case(field.name)
+        alias = next((alias for alias, name in aliases.items() if name == wire), None)
+        lines += _field_lines(cls, index, field, hints[field.name], wire, alias, namespace)
+    lines += _build_lines(cls, namespace)
+    return _compile(cls, lines, namespace)
+
+
+def _field_lines(
+    cls: type,
+    index: int,
+    field: attrs.Attribute[Any],
+    type_: Any,
+    wire: str,
+    alias: str | None,
+    namespace: dict[str, Any],
+) -> list[str]:
+    """Generate the lines that read, check and structure one field into ``v<index>``."""
+    if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+        raise TypeError(f"{cls.__name__}.{field.name}: a model default must be a plain value")
+    var = f"v{index}"
+    fail = f"__FieldError({cls.__name__!r}, {field.name!r}, {{}})"
+    required = field.default is attrs.NOTHING
+    namespace[f"__default{index}"] = field.default
+    namespace[f"__type{index}"] = type_
+
+    lines = [f"    {var} = o.get({wire!r}, __MISSING)"]
+    if alias is not None:
+        lines += [
+            f"    if {var} is __MISSING or {var} is None:",
+            f"        {var} = o.get({alias!r}, __MISSING)",
+        ]
+    if required:
+        missing = fail.format("__MissingFieldError()")
+        lines += [f"    if {var} is __MISSING:", f"        raise {missing}"]
+    else:
+        lines += [
+            f"    if {var} is __MISSING or {var} is None:",
+            f"        {var} = __default{index}",
+        ]
+
+    inline = _INLINE_TYPES.get(type_)
+    if inline is not None:
+        namespace[f"__type{index}"] = inline[0]
+        mismatch = fail.format(f"__mismatch({inline[1]!r}, {var})")
+        branch = "if" if required else "elif"
+        return [
+            *lines,
+            f"    {branch} {var}.__class__ is not __type{index}:",
+            f"        raise {mismatch}",
+        ]
+    namespace[f"__hook{index}"] = _converter.get_structure_hook(type_)
+    structure = [
+        "        try:",
+        f"            {var} = __hook{index}({var}, __type{index})",
+        "        except Exception as error:",
+        f"            raise {fail.format('error')} from error",
+    ]
+    if required:
+        return lines + [line[4:] for line in structure]
+    return [*lines, "    else:", *structure]
+
+
+def _build_lines(cls: type, namespace: dict[str, Any]) -> list[str]:
+    fields = attrs.fields(cls)
+    plain = not hasattr(cls, "__attrs_post_init__") and all(
+        field.validator is None
+        and field.converter is None
+        and isinstance(cls.__dict__.get(field.name), types.MemberDescriptorType)
+        for field in fields
+    )
+    if not plain:
+        arguments = ", ".join(f"{field.alias}=v{index}" for index, field in enumerate(fields))
+        return [f"    return __cl({arguments})"]
+    # The slots of a frozen instance are written through their descriptors,
+    # as the generated __init__ does, without the cost of keyword arguments.
+    namespace["__new"] = object.__new__
+    lines = ["    instance = __new(__cl)"]
+    for index, field in enumerate(fields):
+        namespace[f"__set{index}"] = cls.__dict__[field.name].__set__
+        lines.append(f"    __set{index}(instance, v{index})")
+    return [*lines, "    return instance"]
+
+
+def _compile(cls: type, lines: list[str], namespace: dict[str, Any]) -> Callable[[Any, Any], Any]:
+    source = "\n".join(lines) + "\n"
+    filename = f"<pwasync generated structure {cls.__module__}.{cls.__qualname__}>"
+    exec(compile(source, filename, "exec"), namespace)
+    # Registered so that tracebacks through the generated code show its lines.
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    return namespace[f"structure_{cls.__name__}"]  # type: ignore[no-any-return]
+
+
+def _register_factories() -> None:
+    _converter.register_structure_hook_factory(attrs.has, _model_hook)
+    _converter.register_structure_hook_factory(
+        _is_homogeneous_tuple, lambda type_: _sequence_hook(type_, tuple)
+    )
+    _converter.register_structure_hook_factory(_is_list, lambda type_: _sequence_hook(type_, list))
+
+
+_register_primitives()
+_register_factories()
+
+
+def _describe(type_: Any) -> str:
+    if isinstance(type_, type):
+        return type_.__name__
+    args = ", ".join("..." if arg is Ellipsis else _describe(arg) for arg in get_args(type_))
+    origin = get_origin(type_)
+    name = getattr(origin, "__name__", str(origin))
+    return f"{name}[{args}]"
+
+
+def _locate(error: BaseException, model: str) -> tuple[str, str, BaseException]:
+    """Follow nested structuring errors down to the first failing value.
+
+    Returns the innermost model name, the path of the field from the top of
+    the body (such as ``[3].published``), and the innermost exception.
+    """
+    path = ""
+    while True:
+        if isinstance(error, _ElementError):
+            path += f"[{error.index}]"
+            error = error.cause
+        elif isinstance(error, _FieldError):
+            model = error.model
+            path += f".{error.field}"
+            error = error.cause
+        else:
+            return model, path.lstrip("."), error
+
+
+def validation_error(error: BaseException, into: Any, body: bytes) -> ResponseValidationError:
+    """Build the ``ResponseValidationError`` for a failure to structure ``body`` as ``into``."""
+    model, path, leaf = _locate(error, _describe(into))
+    field = path.rsplit(".", 1)[-1] if "." in path else path
+    detail = str(leaf) or type(leaf).__name__
+    if path != field:
+        detail += f" (at {path})"
+    return ResponseValidationError(detail, model=model, field=field, body=body)
+
+
+def structure(data: Any, into: type[T]) -> T:
+    """Structure decoded JSON into ``into`` with the pwasync wire conventions.
+
+    Raises ``ResponseValidationError`` (with an empty ``body``) on a mismatch.
+    """
+    try:
+        return _converter.structure(data, into)
+    except Exception as error:
+        raise validation_error(error, into, b"") from error
+
+
+class Decoder(Generic[T]):
+    """A response body decoder for one type, with its structuring hook looked up once.
+
+    ``into`` is a model class or a ``list``/``tuple`` of one, a primitive such as
+    ``str``, or anything else the converter has a hook for. ``hook`` replaces
+    the converter for bodies that need more than structuring, such as a list
+    inside an envelope key.
+    """
+
+    __slots__ = ("_hook", "_into", "_name")
+
+    def __init__(self, into: Any, *, hook: Callable[[Any], T] | None = None) -> None:
+        self._into = into
+        self._name = _describe(into)
+        # The converter's hook is looked up on first use, so that importing
+        # pwasync does not generate structuring code.
+        self._hook: Callable[[Any], T] | None = hook
+
+    @property
+    def name(self) -> str:
+        """The display name of the decoded type, such as ``list[Image]``."""
+        return self._name
+
+    def _converter_hook(self) -> Callable[[Any], T]:
+        into = self._into
+        structure_hook = _converter.get_structure_hook(into)
+
+        def hook(data: Any) -> T:
+            return structure_hook(data, into)  # type: ignore[no-any-return]
+
+        return hook
+
+    def decode(self, body: bytes) -> T:
+        """Parse ``body`` as JSON and structure it.
+
+        Raises ``ResponseValidationError`` keeping ``body`` when it is not JSON
+        or its JSON does not fit the type.
+        """
+        hook = self._hook
+        if hook is None:
+            hook = self._hook = self._converter_hook()
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            raise ResponseValidationError(
+                f"the body is not valid JSON ({len(body)} bytes)", model=self._name, body=body
+            ) from None
+        try:
+            return hook(data)
+        except ResponseValidationError as error:
+            error.body = body
+            raise
+        except Exception as error:
+            raise validation_error(error, self._into, body) from error

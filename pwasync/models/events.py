@@ -19,7 +19,7 @@ __all__ = [
 
 
 class ProvisionEventKind(str, enum.Enum):
-    """What changed in a provisioning run."""
+    """The kind of change that a provisioning event reports."""
 
     STEP_ADDED = "step_added"
     LOGS_APPENDED = "logs_appended"

@@ -1,0 +1,217 @@
+"""Change detection between polls: turn each new snapshot into the events it implies.
+
+The trackers here do no I/O. A tracker remembers only what its stream has
+reported (a ``ProvisionMark`` or a ``ChatMark``), so a tracker rebuilt from
+the cursor of the last delivered event reports exactly what the original
+tracker would have reported from then on.
+
+Within one provisioning poll, events follow the steps' ``index`` order. For
+one step they come as: ``step_added`` when the step is new, then
+``logs_appended`` when its logs grew (a new step's first logs count as
+growth), then ``status_changed`` when its status differs from the one last
+reported. Logs come before the status because they describe what led to it,
+such as the last lines before a failure. ``finished`` follows every step event
+of the poll in which the run's outcome became succeeded or failed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import attrs
+
+from pwasync._cursor import (
+    ChatMark,
+    ProvisionMark,
+    StepMark,
+    encode_chat_cursor,
+    encode_provision_cursor,
+    log_digest,
+    new_log_hasher,
+)
+from pwasync._errors import InvalidCursorError
+from pwasync.models.ai_chats import AIChat
+from pwasync.models.events import (
+    AIChatEvent,
+    AIChatEventKind,
+    ProvisionEvent,
+    ProvisionEventKind,
+)
+from pwasync.models.provisioning import ProvisionSnapshot, ProvisionStep
+
+__all__ = ["ChatTracker", "ProvisionTracker"]
+
+logger = logging.getLogger("pwasync.watch")
+
+_CHAT_FLAGS = ("provisioned", "currently_provisioning", "ingested")
+
+
+class ProvisionTracker:
+    """The reported state of one provisioning run, and the diff of each new snapshot."""
+
+    def __init__(self, infra_id: str, resume_from: ProvisionMark | None = None) -> None:
+        self.infra_id = infra_id
+        self._marks: dict[str, StepMark] = {}
+        self._hashers: dict[str, Any] = {}
+        # Steps taken from a cursor whose logs are checked when first polled.
+        self._unverified: set[str] = set()
+        self._shrunk: set[str] = set()
+        self.finished = False
+        if resume_from is not None:
+            self._marks = dict(resume_from.steps)
+            self._unverified = set(self._marks)
+            self.finished = resume_from.finished
+
+    def observe(self, snapshot: ProvisionSnapshot) -> list[ProvisionEvent]:
+        """Return the events that ``snapshot`` implies, in delivery order, and record them.
+
+        Raises ``InvalidCursorError`` when a step's logs do not start with the
+        text that the cursor this tracker resumed from records.
+        """
+        events: list[ProvisionEvent] = []
+        if self.finished:
+            return events
+
+        for step in sorted(snapshot.steps, key=lambda step: step.index):
+            self._observe_step(step, snapshot, events)
+
+        if snapshot.outcome.finished:
+            self.finished = True
+            events.append(self._event(ProvisionEventKind.FINISHED, snapshot))
+        return events
+
+    def _observe_step(
+        self, step: ProvisionStep, snapshot: ProvisionSnapshot, events: list[ProvisionEvent]
+    ) -> None:
+        mark = self._marks.get(step.id)
+        if mark is None:
+            mark = StepMark(status=step.status, log_length=0, log_digest=log_digest(""))
+            self._marks[step.id] = mark
+            self._hashers[step.id] = new_log_hasher()
+            events.append(self._event(ProvisionEventKind.STEP_ADDED, snapshot, step))
+        elif step.id in self._unverified and len(step.logs) >= mark.log_length:
+            self._verify(step, mark)
+
+        if len(step.logs) > mark.log_length:
+            new_logs = step.logs[mark.log_length :]
+            previous = self._as_reported(step, mark)
+            hasher = self._hashers[step.id]
+            hasher.update(new_logs.encode("utf-8"))
+            mark = StepMark(
+                status=mark.status, log_length=len(step.logs), log_digest=hasher.hexdigest()
+            )
+            self._marks[step.id] = mark
+            events.append(
+                self._event(ProvisionEventKind.LOGS_APPENDED, snapshot, step, previous, new_logs)
+            )
+        elif len(step.logs) < mark.log_length:
+            self._warn_shrunk(step, mark)
+
+        if step.status != mark.status:
+            previous = self._as_reported(step, mark)
+            self._marks[step.id] = attrs.evolve(mark, status=step.status)
+            events.append(self._event(ProvisionEventKind.STATUS_CHANGED, snapshot, step, previous))
+
+    def _verify(self, step: ProvisionStep, mark: StepMark) -> None:
+        self._unverified.discard(step.id)
+        delivered = step.logs[: mark.log_length]
+        if log_digest(delivered) != mark.log_digest:
+            raise InvalidCursorError(
+                f"invalid watch cursor: the logs of step {step.name or step.id!r} in "
+                f"provisioning run {self.infra_id!r} do not start with the text the cursor "
+                "records, so the cursor comes from another run or another platform; "
+                "start without a cursor"
+            )
+        hasher = new_log_hasher()
+        hasher.update(delivered.encode("utf-8"))
+        self._hashers[step.id] = hasher
+
+    def _warn_shrunk(self, step: ProvisionStep, mark: StepMark) -> None:
+        # Logs are append-only on the platform. A shorter text keeps the mark
+        # as it is, so that reporting resumes once the logs outgrow what was
+        # delivered, exactly as a watcher resumed from a cursor would do.
+        if step.id in self._shrunk:
+            return
+        self._shrunk.add(step.id)
+        logger.warning(
+            "logs of step %r in provisioning run %s shrank from %d to %d characters; "
+            "reporting resumes once they grow past %d",
+            step.name or step.id,
+            self.infra_id,
+            mark.log_length,
+            len(step.logs),
+            mark.log_length,
+        )
+
+    @staticmethod
+    def _as_reported(step: ProvisionStep, mark: StepMark) -> ProvisionStep:
+        return attrs.evolve(step, status=mark.status, logs=step.logs[: mark.log_length])
+
+    def _event(
+        self,
+        kind: ProvisionEventKind,
+        snapshot: ProvisionSnapshot,
+        step: ProvisionStep | None = None,
+        previous: ProvisionStep | None = None,
+        new_logs: str = "",
+    ) -> ProvisionEvent:
+        return ProvisionEvent(
+            kind=kind,
+            infra_id=self.infra_id,
+            step=step,
+            previous=previous,
+            new_logs=new_logs,
+            snapshot=snapshot,
+            cursor=self.cursor(),
+        )
+
+    def cursor(self) -> str:
+        """Return the cursor of everything reported so far."""
+        mark = ProvisionMark(
+            infra_id=self.infra_id, steps=tuple(self._marks.items()), finished=self.finished
+        )
+        return encode_provision_cursor(mark)
+
+
+class ChatTracker:
+    """The reported state flags of one AI Chat, and the diff of each new poll."""
+
+    def __init__(self, chat: tuple[str, str, str], resume_from: ChatMark | None = None) -> None:
+        self.chat = chat
+        self._mark = resume_from
+
+    def observe(self, polled: AIChat) -> list[AIChatEvent]:
+        """Return the event that ``polled`` implies (none if its flags are unchanged)."""
+        mark = ChatMark(
+            chat=self.chat,
+            provisioned=polled.provisioned,
+            currently_provisioning=polled.currently_provisioning,
+            ingested=polled.ingested,
+        )
+        reported = self._mark
+        if reported == mark:
+            return []
+
+        self._mark = mark
+        _, namespace, name = self.chat
+        if reported is None:
+            kind = AIChatEventKind.OBSERVED
+            previous = None
+            changed: tuple[str, ...] = ()
+        else:
+            kind = AIChatEventKind.CHANGED
+            changed = tuple(
+                flag for flag in _CHAT_FLAGS if getattr(reported, flag) != getattr(mark, flag)
+            )
+            previous = attrs.evolve(polled, **{flag: getattr(reported, flag) for flag in changed})
+        event = AIChatEvent(
+            kind=kind,
+            namespace=namespace,
+            name=name,
+            chat=polled,
+            previous=previous,
+            changed=changed,
+            cursor=encode_chat_cursor(mark),
+        )
+        return [event]

@@ -136,9 +136,11 @@ def _abort_with_reset(request: web.Request) -> None:
 class Dispatcher:
     """The one aiohttp handler of the emulator."""
 
-    def __init__(self, server: Server, faults: Faults, stats: StatsRecorder) -> None:
+    def __init__(
+        self, server: Server, router: Router, faults: Faults, stats: StatsRecorder
+    ) -> None:
         self.server = server
-        self.router = Router(server.routes)
+        self.router = router
         self.stats = stats
         self.injector = FaultInjector(faults)
 

@@ -13,7 +13,7 @@ from aiohttp import web
 from typing_extensions import Self
 
 from pwasync._routes import build_routes
-from pwasync.testing._app import Dispatcher, build_app
+from pwasync.testing._app import Dispatcher, Router, build_app
 from pwasync.testing._context import Server
 from pwasync.testing._faults import Faults
 from pwasync.testing._oidc import signing_key
@@ -66,6 +66,7 @@ class Emulator:
             raise TypeError(f"faults must be a pwasync.testing.Faults, got {type(faults).__name__}")
         self._bind = (host, port)
         self._routes = build_routes(routes)
+        self._router = Router(self._routes)
         self._faults = faults or Faults()
         self._wrap_responses = wrap_responses
         self._platform = Platform(seed=seed, step_seconds=step_seconds)
@@ -96,28 +97,30 @@ class Emulator:
         if self._state != "new":
             raise RuntimeError(f"an emulator starts only once; this one is {self._state}")
         self._state = "starting"
-        key = await anyio.to_thread.run_sync(signing_key)
-        server = Server(self._platform, self._routes, key, self._wrap_responses)
-        self._dispatcher = Dispatcher(server, self._faults, self._stats)
-        runner = web.AppRunner(
-            build_app(self._dispatcher), access_log=None, shutdown_timeout=_SHUTDOWN_SECONDS
-        )
-        await runner.setup()
-        self._runner = runner
         try:
-            site = web.TCPSite(runner, self._bind[0], self._bind[1])
-            await site.start()
+            await self._start()
         except BaseException:
             await self.aclose()
             raise
-        bound_host, bound_port = runner.addresses[0][:2]
+        self._state = "running"
+        logger.info("emulator serving on %s", self._url)
+
+    async def _start(self) -> None:
+        key = await anyio.to_thread.run_sync(signing_key)
+        server = Server(self._platform, self._routes, key, self._wrap_responses)
+        self._dispatcher = Dispatcher(server, self._router, self._faults, self._stats)
+        self._runner = web.AppRunner(
+            build_app(self._dispatcher), access_log=None, shutdown_timeout=_SHUTDOWN_SECONDS
+        )
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self._bind[0], self._bind[1]).start()
+
+        bound_host, bound_port = self._runner.addresses[0][:2]
         host = f"[{bound_host}]" if ":" in bound_host else bound_host
         self._platform.host = f"{host}:{bound_port}"
         self._url = f"http://{self._platform.host}"
         server.base_url = self._url
         self._api_key = self.add_user(DEFAULT_USER, org=DEFAULT_ORG, admin=True, org_admin=True)
-        self._state = "running"
-        logger.info("emulator serving on %s", self._url)
 
     async def aclose(self) -> None:
         """Stop provisioning runs and the server; idempotent."""

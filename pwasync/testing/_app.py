@@ -1,9 +1,9 @@
 """The emulator's aiohttp application: routing, faults, authentication, the error envelope.
 
-Every request goes through one handler, ``Dispatcher.handle``, in this order:
-count it, inject the fault that the ``Faults`` in force pick for it, match the
-route table, authenticate the caller, run the operation, and turn any error
-into the platform's ``{"error": true, "message", "code"}`` envelope.
+Every request goes through one handler, ``Dispatcher.handle``. It counts the
+request and injects the fault that the ``Faults`` in force pick for it. Then it
+matches the route table, authenticates the caller and runs the operation. Any
+error becomes the platform's ``{"error": true, "message", "code"}`` envelope.
 """
 
 from __future__ import annotations
@@ -196,8 +196,18 @@ class Dispatcher:
             route, params = matched
             return await self._run(request, route, params)
         except WireError as error:
+            logger.debug(
+                "emulator returned %d (%s) to %s %s",
+                error.status,
+                error.code,
+                request.method,
+                request.path,
+            )
             return envelope(error.status, error.message, error.code, error.headers)
         except web.HTTPException as error:
+            logger.debug(
+                "emulator returned %d to %s %s", error.status, request.method, request.path
+            )
             return envelope(error.status, error.reason, None, {})
         except Exception as error:
             logger.exception("emulator handler failed on %s %s", request.method, request.path)

@@ -44,9 +44,10 @@ class Emulator:
     Chat provisioning or ingestion phase. ``seed`` makes generated ids and keys
     reproducible. ``faults`` injects failures (see ``Faults``). ``routes``
     overrides path templates per operation id, exactly as the client's
-    ``routes`` option does. ``wrap_responses`` sends sessions and auth methods
-    wrapped in a key named after their Go struct and images with the reference
-    sample's extra spellings; ``False`` sends flat objects.
+    ``routes`` option does. With ``wrap_responses`` (the default), sessions
+    and auth methods come wrapped in a key named after their Go struct, and
+    images carry the reference sample's extra spellings. ``False`` sends flat
+    objects.
     """
 
     def __init__(

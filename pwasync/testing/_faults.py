@@ -67,7 +67,7 @@ def _requests_per_second(
 class Faults:
     """Faults that the emulator injects into requests, reproducibly from ``seed``.
 
-    Each request draws one number from a generator seeded with ``seed``; the
+    Each request draws one number from a generator seeded with ``seed``. The
     rates split ``[0, 1)`` into reset, rate limit, server error and stall
     bands, so the same seed and the same sequence of requests give the same
     faults. The four rates together must not exceed 1.0.

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
 from pwasync.testing._emulator import Emulator
@@ -28,12 +28,14 @@ async def serve(
     wrap_responses: bool = True,
     output: TextIO | None = None,
     stop: asyncio.Event | None = None,
+    on_ready: Callable[[Emulator], object] | None = None,
 ) -> None:
     """Serve an emulator until SIGINT or SIGTERM arrives, or ``stop`` is set.
 
     Once it listens, writes two lines to ``output`` (default: standard output)
-    and flushes them: ``url: <base URL>`` and ``api_key: <admin API key>``.
-    Returns normally after a clean shutdown.
+    and flushes them: ``url: <base URL>`` and ``api_key: <admin API key>``,
+    then calls ``on_ready`` with the running emulator. Returns normally after
+    a clean shutdown.
     """
     output = output or sys.stdout
     stop = stop or asyncio.Event()
@@ -59,6 +61,8 @@ async def serve(
         ) as emulator:
             print(f"url: {emulator.url}", file=output, flush=True)
             print(f"api_key: {emulator.api_key}", file=output, flush=True)
+            if on_ready is not None:
+                on_ready(emulator)
             await stop.wait()
     finally:
         for signum in installed:
@@ -80,10 +84,12 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_STEP_SECONDS,
         help="seconds per provisioning step and AI Chat phase (default: %(default)s)",
     )
+
     parser.add_argument("--seed", type=int, default=0, help="seed of ids, keys and faults")
     parser.add_argument(
         "--flat", action="store_true", help="send flat objects instead of wrapped ones"
     )
+
     faults = parser.add_argument_group("fault injection")
     faults.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
     for name in ("error-rate", "reset-rate", "rate-limit-rate", "stall-rate"):

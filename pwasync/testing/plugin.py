@@ -7,8 +7,8 @@ The fixtures are async, so tests that use them run under anyio's pytest plugin
 (``@pytest.mark.anyio``) on the asyncio backend, which aiohttp needs.
 
 The module imports nothing heavy, so loading the plugin stays cheap and works
-without the ``testing`` extra; the fixtures then fail with the command that
-installs it.
+without the ``testing`` extra. Without that extra, the fixtures fail with the
+command that installs it.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def _emulator_class() -> type[Emulator]:
 async def pw_emulator(
     anyio_backend: Any, request: pytest.FixtureRequest
 ) -> AsyncIterator[Emulator]:
-    """A running emulator; ``@pytest.mark.pw_emulator(...)`` sets its options."""
+    """Yield a running emulator, with options from ``@pytest.mark.pw_emulator(...)``."""
     _check_backend(anyio_backend)
     marker = request.node.get_closest_marker("pw_emulator")
     options: dict[str, Any] = {"step_seconds": FIXTURE_STEP_SECONDS}
@@ -67,7 +67,7 @@ async def pw_emulator(
 async def pw_emulator_factory(
     anyio_backend: Any,
 ) -> AsyncIterator[Callable[..., Awaitable[Emulator]]]:
-    """An async function that starts an emulator with given options; all close after the test."""
+    """Yield an async function that starts an emulator; all of them close after the test."""
     _check_backend(anyio_backend)
     started: list[Emulator] = []
 

@@ -25,7 +25,7 @@ async def status_and_body(
 
 
 async def test_missing_credentials_rejected(http: aiohttp.ClientSession) -> None:
-    """Without credentials every operation but OIDC discovery answers 401."""
+    """Without credentials every operation but OIDC discovery returns 401."""
     status, body = await status_and_body(http, "GET", "/api/auth/whoami", {})
     config_status, _ = await status_and_body(
         http, "GET", "/api/oidc/.well-known/openid-configuration", {}
@@ -50,7 +50,7 @@ async def test_missing_credentials_rejected(http: aiohttp.ClientSession) -> None
     ],
 )
 async def test_bad_credentials_rejected(http: aiohttp.ClientSession, header: str) -> None:
-    """Unknown keys, malformed values, invalid tokens and other schemes answer 401."""
+    """Unknown keys, malformed values, invalid tokens and other schemes get 401."""
     status, body = await status_and_body(http, "GET", "/api/sessions", {"Authorization": header})
 
     assert status == 401
@@ -77,7 +77,7 @@ async def test_bearer_token_accepted(emu: Emulator, http: aiohttp.ClientSession)
 async def test_expired_or_foreign_token_rejected(
     emu: Emulator, http: aiohttp.ClientSession
 ) -> None:
-    """Expired tokens and tokens for another platform host answer 401."""
+    """Expired tokens and tokens for another platform host get 401."""
     expired = emu.token_for(emu.user, expires_in=-30)
     async with Emulator() as other:
         foreign = other.token_for(other.user)

@@ -98,7 +98,7 @@ async def test_reset_closes_without_response(
 async def test_rate_limit_retry_after_forms(
     emu: Emulator, http: aiohttp.ClientSession, admin: dict[str, str], form: str
 ) -> None:
-    """Rate limit faults answer 429 with Retry-After as seconds or as an HTTP date."""
+    """Rate limit faults return 429 with Retry-After as seconds or as an HTTP date."""
     emu.faults = Faults(rate_limit_rate=1.0, retry_after=3, retry_after_form=form)  # type: ignore[arg-type]
 
     async with http.get("/api/sessions", headers=admin) as response:
@@ -149,7 +149,7 @@ async def test_short_stall_then_answers(
 async def test_token_bucket_per_key(
     emu: Emulator, http: aiohttp.ClientSession, admin: dict[str, str], auth: Auth
 ) -> None:
-    """The bucket admits a burst per key, then answers 429 until its next free slot."""
+    """The bucket admits a burst per key, then returns 429 until its next free slot."""
     emu.faults = Faults(requests_per_second=5, burst=2)
     other = auth(emu.add_user("hank"))
 

@@ -29,7 +29,7 @@ async def call(
 async def test_every_operation_answers(
     emu: Emulator, http: aiohttp.ClientSession, admin: dict[str, str]
 ) -> None:
-    """Each of the 29 operations answers its documented status on its default path."""
+    """Each of the 29 operations returns its documented status on its default path."""
     org, ns = emu.org, emu.user
     ai = f"/api/organizations/{org}/ai/{ns}"
     infra_id = emu.add_cluster_session(org, ns, "hpc")
@@ -107,7 +107,7 @@ async def test_auth_shapes(
 async def test_oidc_redirect_location(
     emu: Emulator, http: aiohttp.ClientSession, admin: dict[str, str]
 ) -> None:
-    """The redirect answers 302 towards the auth method's authorize URL; unknown ids 404."""
+    """The redirect returns 302 to the auth method's authorize URL, and 404 for unknown ids."""
     body = {
         "name": "corp",
         "authorizationEndpoint": "https://idp.example/authorize",

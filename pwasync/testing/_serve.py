@@ -95,7 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     for name in ("error-rate", "reset-rate", "rate-limit-rate", "stall-rate"):
         faults.add_argument(f"--{name}", type=float, default=0.0, help="probability, 0.0 to 1.0")
     faults.add_argument("--retry-after", type=int, default=1, help="seconds sent with 429 and 503")
-    faults.add_argument("--retry-after-form", choices=["seconds", "http-date"], default="seconds")
+    faults.add_argument(
+        "--retry-after-form",
+        choices=["seconds", "http-date"],
+        default="seconds",
+        help="how Retry-After is written (default: %(default)s)",
+    )
     faults.add_argument("--stall-seconds", type=float, default=60.0, help="length of a stall")
     faults.add_argument(
         "--requests-per-second", type=float, default=None, help="token bucket rate per credential"

@@ -7,6 +7,7 @@ private. Models are also importable from ``pwasync.models``.
 from __future__ import annotations
 
 from pwasync._bulk import BulkError, BulkReport, Outcome
+from pwasync._client import Client
 from pwasync._errors import (
     APIError,
     AuthenticationError,
@@ -21,11 +22,13 @@ from pwasync._errors import (
     PWAsyncError,
     RateLimitError,
     RequestTimeout,
+    ResponseTooLargeError,
     ResponseValidationError,
     ServerError,
     TransportError,
     WaitTimeout,
 )
+from pwasync._retry import RetryPolicy
 from pwasync.models import (
     JWK,
     AIChat,
@@ -54,6 +57,7 @@ __all__ = [
     "BadRequestError",
     "BulkError",
     "BulkReport",
+    "Client",
     "ClientClosedError",
     "ConflictError",
     "ConnectError",
@@ -73,7 +77,9 @@ __all__ = [
     "ProvisioningFailed",
     "RateLimitError",
     "RequestTimeout",
+    "ResponseTooLargeError",
     "ResponseValidationError",
+    "RetryPolicy",
     "ServerError",
     "Session",
     "StepAttribute",

@@ -7,6 +7,7 @@
      +-- TransportError
      |    +-- ConnectError
      |    +-- RequestTimeout
+     |    +-- ResponseTooLargeError
      +-- APIError                  status, method, path, request_id, message, code, body
      |    +-- BadRequestError      400, 422
      |    +-- AuthenticationError  401
@@ -45,6 +46,7 @@ __all__ = [
     "ProvisioningFailed",
     "RateLimitError",
     "RequestTimeout",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "ServerError",
     "TransportError",
@@ -79,6 +81,10 @@ class ConnectError(TransportError):
 
 class RequestTimeout(TransportError):
     """A request attempt, or the whole call, ran out of time."""
+
+
+class ResponseTooLargeError(TransportError):
+    """A response body exceeded the client's ``max_response_bytes``; it was not read."""
 
 
 class APIError(PWAsyncError):

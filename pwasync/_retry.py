@@ -1,0 +1,157 @@
+"""The retry policy, Retry-After parsing, and the client-wide rate-limit cooldown."""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import math
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import datetime, timezone
+
+import anyio
+import attrs
+import backoff
+
+__all__ = ["Cooldown", "RetryPolicy", "parse_retry_after"]
+
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not value > 0:
+        raise ValueError(f"RetryPolicy.{attribute.name} must be greater than 0, got {value!r}")
+
+
+def _not_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not value >= 0:
+        raise ValueError(f"RetryPolicy.{attribute.name} must be 0 or more, got {value!r}")
+
+
+def _check_attempts(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"RetryPolicy.attempts must be an integer of 1 or more, got {value!r}")
+
+
+def _check_multiplier(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not value >= 1:
+        raise ValueError(f"RetryPolicy.multiplier must be 1 or more, got {value!r}")
+
+
+def _check_deadline(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if value is not None and not value > 0:
+        raise ValueError(f"RetryPolicy.deadline must be greater than 0 or None, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """How a client retries failed requests.
+
+    Which requests retry: idempotent methods (GET, PUT, DELETE) on a status in
+    ``retry_statuses``, a connection error or a timeout; POST and PATCH only
+    when the server cannot have acted on them, that is when the connection
+    failed before the request was sent, or on 429 or 503 with ``Retry-After``.
+
+    How long a retry waits: the server's ``Retry-After`` (seconds or an HTTP
+    date) when present, otherwise for retry number ``n`` (0 for the first)::
+
+        ceiling = min(max_delay, base_delay * multiplier ** n)
+        delay = uniform(0, ceiling) if jitter else ceiling
+
+    A ``Retry-After`` above ``max_retry_after`` raises ``RateLimitError`` (or
+    ``ServerError`` for a 503) at once instead of waiting. With
+    ``shared_cooldown``, a 429 with ``Retry-After`` pauses every request of
+    the client until that time has passed, so concurrent work slows down as a
+    whole instead of each request discovering the limit on its own.
+
+    ``attempts`` counts the first try, so ``RetryPolicy(attempts=1)`` never
+    retries. ``deadline`` bounds a whole call in seconds, waits included; a
+    retry whose wait would end after it is not made. All waits and deadlines
+    use ``clock``, a monotonic clock in seconds; ``clock`` and ``sleep`` can
+    be replaced in tests.
+    """
+
+    attempts: int = attrs.field(default=4, validator=_check_attempts)
+    base_delay: float = attrs.field(default=0.5, validator=_not_negative)
+    multiplier: float = attrs.field(default=2.0, validator=_check_multiplier)
+    max_delay: float = attrs.field(default=30.0, validator=_not_negative)
+    jitter: bool = True
+    max_retry_after: float = attrs.field(default=60.0, validator=_not_negative)
+    retry_statuses: frozenset[int] = attrs.field(default=RETRYABLE_STATUSES, converter=frozenset)
+    deadline: float | None = attrs.field(default=120.0, validator=_check_deadline)
+    shared_cooldown: bool = True
+    clock: Callable[[], float] = attrs.field(default=time.monotonic, eq=False, repr=False)
+    sleep: Callable[[float], Awaitable[None]] = attrs.field(
+        default=anyio.sleep, eq=False, repr=False
+    )
+
+    def delays(self) -> Iterator[float]:
+        """Yield the backoff wait before each retry, in seconds, following the formula above."""
+        waits = backoff.expo(base=self.multiplier, factor=self.base_delay, max_value=self.max_delay)
+        next(waits)  # backoff's wait generators start with a priming yield
+        for wait in waits:
+            yield backoff.full_jitter(wait) if self.jitter else wait
+
+
+def parse_retry_after(value: str | None, *, date: str | None = None) -> float | None:
+    """Return the wait in seconds that a ``Retry-After`` header value asks for.
+
+    The value is a number of seconds or an HTTP date. A date is measured from
+    the response's ``Date`` header when given, which removes clock skew
+    between client and server, else from the local clock. A date in the past
+    gives 0. Returns ``None`` for a missing or unreadable value.
+    """
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        return _seconds_until(text, date)
+    if not math.isfinite(seconds) or seconds < 0:
+        return None
+    return seconds
+
+
+def _seconds_until(text: str, date: str | None) -> float | None:
+    try:
+        moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    now = datetime.now(timezone.utc)
+    if date:
+        with contextlib.suppress(TypeError, ValueError):
+            now = email.utils.parsedate_to_datetime(date)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
+    return max(0.0, (moment - now).total_seconds())
+
+
+class Cooldown:
+    """The client-wide instant before which no request is sent.
+
+    A 429 with ``Retry-After`` moves ``not_before`` forward (never back);
+    ``pauses`` counts how many responses did so. Times come from the retry
+    policy's monotonic clock.
+    """
+
+    __slots__ = ("_clock", "not_before", "pauses")
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self.not_before = 0.0
+        self.pauses = 0
+
+    def remaining(self) -> float:
+        """Return the seconds left until requests may be sent again, 0.0 if none."""
+        return max(0.0, self.not_before - self._clock())
+
+    def extend(self, seconds: float) -> None:
+        """Pause every request of the client for ``seconds`` from now, unless already longer."""
+        self.pauses += 1
+        self.not_before = max(self.not_before, self._clock() + seconds)
+
+    def __repr__(self) -> str:
+        return f"<Cooldown remaining={self.remaining():.3f}s pauses={self.pauses}>"

@@ -1,0 +1,600 @@
+"""The one request path: every API call of a client goes through ``Transport.request``.
+
+One call is: fill the route's path template (each parameter percent-encoded
+as one segment), then up to ``RetryPolicy.attempts`` attempts. Each attempt
+waits out the client-wide rate-limit cooldown, takes a slot of the
+``max_concurrency`` limit, sends with the credential and an ``X-Request-Id``
+(the same for every attempt of a call), never follows a redirect, and reads
+the body up to ``max_response_bytes`` within the per-attempt timeout. A 2xx
+body is decoded into the operation's model; anything else becomes the
+matching exception of the ``pwasync`` tree.
+
+Log records (logger ``pwasync.http``) name the method, the path template,
+the status, the attempt, the elapsed time and the request id, and never a
+credential, a filled path, a query string, a header value or a body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+from urllib.parse import quote
+
+import aiohttp
+from multidict import CIMultiDictProxy
+from yarl import URL
+
+from pwasync._errors import (
+    APIError,
+    ClientClosedError,
+    ConnectError,
+    PWAsyncError,
+    RateLimitError,
+    RequestTimeout,
+    ResponseTooLargeError,
+    ResponseValidationError,
+    TransportError,
+    error_class_for_status,
+)
+from pwasync._retry import Cooldown, RetryPolicy, parse_retry_after
+from pwasync._routes import ROUTES, Route
+
+if TYPE_CHECKING:
+    from pwasync._converter import Decoder
+
+__all__ = ["Transport"]
+
+T = TypeVar("T")
+
+_log = logging.getLogger("pwasync.http")
+
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]+")
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_URL_CACHE_SIZE = 2048
+_MESSAGE_LIMIT = 500
+
+# Whether a failed attempt may be retried: the request never reached the
+# server, may have reached it, or retrying cannot help.
+_NOT_SENT, _MAYBE_SENT, _FINAL = 0, 1, 2
+
+
+def _segment(name: str, value: object) -> str:
+    if value.__class__ is str:
+        text: str = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        text = str(value)
+    else:
+        raise TypeError(f"path parameter {name} must be a string, got {type(value).__name__}")
+    if not text:
+        raise ValueError(f"path parameter {name} must not be empty")
+    if text == "." or text == "..":
+        raise ValueError(f"path parameter {name} must not be {text!r}, a relative path segment")
+    if _UNRESERVED.fullmatch(text):
+        return text
+    # quote with safe="" also encodes "/", so a value can never add a segment.
+    return quote(text, safe="")
+
+
+class _BodyTooLarge(Exception):
+    def __init__(self, limit: int, length: int | None) -> None:
+        super().__init__(limit, length)
+        self.limit = limit
+        self.length = length
+
+
+class _CompiledRoute:
+    """A route with its path template split once for fast filling."""
+
+    __slots__ = ("idempotent", "method", "names", "operation", "order", "pieces", "template")
+
+    def __init__(self, route: Route) -> None:
+        self.operation = route.operation
+        self.method = route.method
+        self.template = route.path
+        self.idempotent = route.method in _IDEMPOTENT_METHODS
+        # Values arrive in the order of the default template; an override may
+        # reorder its placeholders, so each is looked up by name.
+        self.names = ROUTES[route.operation].params
+        parts = _PLACEHOLDER.split(route.path)
+        self.pieces = parts[0::2]
+        self.order = [self.names.index(name) for name in parts[1::2]]
+
+    def fill(self, values: Sequence[object]) -> str:
+        if len(values) != len(self.names):
+            raise TypeError(
+                f"{self.operation} takes {len(self.names)} path parameters "
+                f"({', '.join(self.names)}), got {len(values)}"
+            )
+        if not self.order:
+            return self.pieces[0]
+        parts = [self.pieces[0]]
+        for index, piece in zip(self.order, self.pieces[1:], strict=True):
+            parts.append(_segment(self.names[index], values[index]))
+            parts.append(piece)
+        return "".join(parts)
+
+
+class Transport:
+    """Send requests for one client with its credential, limits and retry policy."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        authorization: str,
+        user_agent: str,
+        timeout: float,
+        policy: RetryPolicy,
+        max_concurrency: int,
+        max_response_bytes: int,
+        routes: Mapping[str, Route],
+    ) -> None:
+        self._base = str(URL(base_url))
+        self._headers = {
+            "Authorization": authorization,
+            "Accept": "application/json",
+            "User-Agent": user_agent,
+        }
+        self._timeout = timeout
+        self._attempt_timeout = aiohttp.ClientTimeout(total=timeout)
+        self.policy = policy
+        self.cooldown = Cooldown(policy.clock)
+        self.max_concurrency = max_concurrency
+        self._max_response_bytes = max_response_bytes
+        self._routes = {operation: _CompiledRoute(route) for operation, route in routes.items()}
+        self._urls: dict[str, URL] = {}
+        self._id_prefix = secrets.token_hex(4)
+        self._id_counter = itertools.count(1)
+        self._session: aiohttp.ClientSession | None = None
+        self._limiter: asyncio.Semaphore | None = None
+        self._closed = False
+
+    # Lifecycle, driven by the client.
+
+    def attach(self, session: aiohttp.ClientSession) -> None:
+        """Start sending through ``session``; called by ``Client.open()`` inside the loop."""
+        self._session = session
+        self._limiter = asyncio.Semaphore(self.max_concurrency)
+
+    def detach(self) -> None:
+        """Stop sending; any later request raises ``ClientClosedError``."""
+        self._session = None
+        self._closed = True
+
+    def _require_session(self) -> aiohttp.ClientSession:
+        session = self._session
+        if session is None:
+            if self._closed:
+                raise ClientClosedError(
+                    "the client is closed: create a new Client instead of using one after "
+                    "aclose() or after its 'async with' block ended"
+                )
+            raise ClientClosedError(
+                "the client is not open: use 'async with Client(...) as pw:' "
+                "or 'await client.open()' before calling the API"
+            )
+        if session.closed:
+            raise ClientClosedError(
+                "the aiohttp session given to the client was closed by its owner; "
+                "keep it open as long as the client is used"
+            )
+        return session
+
+    # Requests.
+
+    @overload
+    async def request(
+        self,
+        operation: str,
+        params: Sequence[object] = (),
+        *,
+        query: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        decoder: Decoder[T],
+    ) -> T: ...
+
+    @overload
+    async def request(
+        self,
+        operation: str,
+        params: Sequence[object] = (),
+        *,
+        query: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        decoder: None = None,
+        accept_redirect: bool = False,
+    ) -> None: ...
+
+    async def request(
+        self,
+        operation: str,
+        params: Sequence[object] = (),
+        *,
+        query: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        decoder: Decoder[T] | None = None,
+        accept_redirect: bool = False,
+    ) -> T | None:
+        """Call ``operation`` and decode its body with ``decoder``, or return ``None``.
+
+        ``params`` fill the path template in the order of the default route.
+        ``accept_redirect`` treats a 3xx as success. Raises the ``pwasync``
+        exception for the failure.
+        """
+        _, _, body, request_id = await self._exchange(
+            operation, params, query, json_body, accept_redirect
+        )
+        if decoder is None:
+            return None
+        try:
+            return decoder.decode(body)
+        except ResponseValidationError as error:
+            route = self._routes[operation]
+            _log.debug(
+                "%s %s returned a body that does not fit %s [request id %s]",
+                route.method,
+                route.template,
+                error.model,
+                request_id,
+            )
+            raise
+
+    async def redirect_location(self, operation: str, params: Sequence[object] = ()) -> str:
+        """Call ``operation``, which answers with a redirect, and return its ``Location``.
+
+        Raises ``ResponseValidationError`` if the answer is not a redirect with
+        a ``Location`` header.
+        """
+        status, headers, body, _ = await self._exchange(operation, params, None, None, True)
+        location = headers.get("Location")
+        if not 300 <= status < 400 or not location:
+            raise ResponseValidationError(
+                f"expected a redirect with a Location header, got status {status}",
+                model="redirect",
+                body=body,
+            )
+        return location
+
+    async def _exchange(
+        self,
+        operation: str,
+        params: Sequence[object],
+        query: Mapping[str, str] | None,
+        json_body: Any,
+        accept_redirect: bool,
+    ) -> tuple[int, CIMultiDictProxy[str], bytes, str]:
+        """Send one call with retries; return status, headers, body and request id."""
+        session = self._require_session()
+        route = self._routes.get(operation)
+        if route is None:
+            raise ValueError(f"unknown operation id {operation!r}")
+        url = self._url(route.fill(params))
+        request_id = f"{self._id_prefix}-{next(self._id_counter)}"
+        headers = {**self._headers, "X-Request-Id": request_id}
+        data = None
+        if json_body is not None:
+            data = json.dumps(json_body, separators=(",", ":")).encode()
+            headers["Content-Type"] = "application/json"
+
+        policy = self.policy
+        clock = policy.clock
+        deadline = None if policy.deadline is None else clock() + policy.deadline
+        delays = None
+        attempt = 0
+        while True:
+            attempt += 1
+            if policy.shared_cooldown and self.cooldown.not_before > clock():
+                await self._wait_cooldown(route, request_id, deadline)
+                session = self._require_session()
+            timeout = self._timeout_for(route, deadline)
+            started = clock()
+            try:
+                status, reason, reply_headers, body = await self._attempt(
+                    session, route.method, url, query, data, headers, timeout
+                )
+            except (aiohttp.ClientError, asyncio.TimeoutError, _BodyTooLarge) as exc:
+                error, reach = _transport_error(exc, route, timeout.total)
+                retryable = reach == _NOT_SENT or (reach == _MAYBE_SENT and route.idempotent)
+                retry_after = None
+                _log_attempt(route, type(error).__name__, started, clock(), attempt, request_id)
+            else:
+                reply_id = reply_headers.get("X-Request-Id") or request_id
+                _log_attempt(route, status, started, clock(), attempt, reply_id)
+                if 200 <= status < 300 or (accept_redirect and 300 <= status < 400):
+                    return status, reply_headers, body, reply_id
+                retry_after = parse_retry_after(
+                    reply_headers.get("Retry-After"), date=reply_headers.get("Date")
+                )
+                error = _api_error(
+                    route, status, reason, reply_headers, body, reply_id, retry_after
+                )
+                retryable = self._status_retryable(route, status, retry_after, error)
+                if (
+                    status == 429
+                    and retry_after is not None
+                    and policy.shared_cooldown
+                    and retry_after <= policy.max_retry_after
+                ):
+                    # Every request of the client waits this out before its next send.
+                    self.cooldown.extend(retry_after)
+
+            if not retryable:
+                raise error
+            if attempt >= policy.attempts:
+                _log_give_up(route, error, f"after {attempt} attempts", request_id)
+                raise error
+            if retry_after is not None:
+                # After a 429 the shared cooldown, if on, already holds the wait.
+                delay = 0.0 if status == 429 and policy.shared_cooldown else retry_after
+            else:
+                if delays is None:
+                    delays = policy.delays()
+                delay = next(delays)
+            if deadline is not None and clock() + max(delay, retry_after or 0.0) > deadline:
+                _log_give_up(
+                    route, error, "because the next attempt would pass the deadline", request_id
+                )
+                raise error
+            _log.warning(
+                "%s %s failed with %s (attempt %d of %d); retrying in %.2f s [request id %s]",
+                route.method,
+                route.template,
+                _describe(error),
+                attempt,
+                policy.attempts,
+                retry_after if retry_after is not None else delay,
+                request_id,
+            )
+            if delay > 0:
+                await policy.sleep(delay)
+            session = self._require_session()
+
+    def _status_retryable(
+        self,
+        route: _CompiledRoute,
+        status: int,
+        retry_after: float | None,
+        error: APIError,
+    ) -> bool:
+        policy = self.policy
+        if status not in policy.retry_statuses:
+            return False
+        if retry_after is not None and retry_after > policy.max_retry_after:
+            _log_give_up(
+                route,
+                error,
+                f"because Retry-After {retry_after:g} s exceeds the policy's "
+                f"max_retry_after of {policy.max_retry_after:g} s",
+                error.request_id,
+            )
+            return False
+        if route.idempotent:
+            return True
+        # The server answered without acting only when it says when to come back.
+        return status in (429, 503) and retry_after is not None
+
+    def _timeout_for(self, route: _CompiledRoute, deadline: float | None) -> aiohttp.ClientTimeout:
+        if deadline is None:
+            return self._attempt_timeout
+        remaining = deadline - self.policy.clock()
+        if remaining <= 0:
+            raise RequestTimeout(
+                f"{route.method} {route.template} ran out of time: the retry policy's "
+                f"deadline of {self.policy.deadline:g} s has passed",
+                method=route.method,
+                path=route.template,
+            )
+        if remaining >= self._timeout:
+            return self._attempt_timeout
+        return aiohttp.ClientTimeout(total=remaining)
+
+    async def _wait_cooldown(
+        self, route: _CompiledRoute, request_id: str, deadline: float | None
+    ) -> None:
+        clock = self.policy.clock
+        while (remaining := self.cooldown.not_before - clock()) > 0:
+            if deadline is not None and clock() + remaining > deadline:
+                raise RateLimitError(
+                    f"the client is rate limited for another {remaining:.1f} s, which is "
+                    "past this call's deadline",
+                    status=429,
+                    method=route.method,
+                    path=route.template,
+                    request_id=request_id,
+                    retry_after=remaining,
+                )
+            _log.debug(
+                "%s %s waits %.2f s for the client's rate-limit cooldown [request id %s]",
+                route.method,
+                route.template,
+                remaining,
+                request_id,
+            )
+            await self.policy.sleep(remaining)
+
+    async def _attempt(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        url: URL,
+        query: Mapping[str, str] | None,
+        data: bytes | None,
+        headers: dict[str, str],
+        timeout: aiohttp.ClientTimeout,
+    ) -> tuple[int, str, CIMultiDictProxy[str], bytes]:
+        assert self._limiter is not None  # set together with the session
+        async with (
+            self._limiter,
+            session.request(
+                method,
+                url,
+                params=query,
+                data=data,
+                headers=headers,
+                allow_redirects=False,
+                raise_for_status=False,
+                timeout=timeout,
+            ) as response,
+        ):
+            body = await self._read_body(response)
+            return response.status, response.reason or "", response.headers, body
+
+    async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
+        limit = self._max_response_bytes
+        length = response.content_length
+        if length is not None and length > limit:
+            raise _BodyTooLarge(limit, length)
+        if length is not None and "Content-Encoding" not in response.headers:
+            return await response.read()
+        # Without a length, or when decompressing, count what arrives.
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_any():
+            size += len(chunk)
+            if size > limit:
+                raise _BodyTooLarge(limit, None)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _url(self, path: str) -> URL:
+        url = self._urls.get(path)
+        if url is None:
+            if len(self._urls) >= _URL_CACHE_SIZE:
+                self._urls.clear()
+            # The path is already percent-encoded, so yarl must not encode it again.
+            url = self._urls[path] = URL(self._base + path, encoded=True)
+        return url
+
+
+def _transport_error(
+    exc: BaseException, route: _CompiledRoute, timeout: float | None
+) -> tuple[PWAsyncError, int]:
+    """Map an exception of an attempt to a ``pwasync`` error and how far the request got.
+
+    aiohttp's messages are not reused, because some of them contain the URL.
+    """
+    where = f"{route.method} {route.template}"
+    method, path = route.method, route.template
+    if isinstance(exc, _BodyTooLarge):
+        size = f"{exc.length} bytes" if exc.length is not None else "more"
+        message = (
+            f"{where} failed: the response has {size}, over the client's limit of "
+            f"{exc.limit} bytes; raise max_response_bytes if this response is expected"
+        )
+        return ResponseTooLargeError(message, method=method, path=path), _FINAL
+    if isinstance(exc, asyncio.TimeoutError):
+        limit = f" after {timeout:g} s" if timeout else ""
+        return RequestTimeout(f"{where} timed out{limit}", method=method, path=path), _MAYBE_SENT
+    if isinstance(exc, (aiohttp.ClientSSLError, aiohttp.ServerFingerprintMismatch)):
+        message = f"{where} failed: the TLS connection could not be verified ({type(exc).__name__})"
+        return ConnectError(message, method=method, path=path), _FINAL
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        reason = exc.os_error.strerror or type(exc.os_error).__name__
+        message = f"{where} failed: cannot connect to {exc.host}:{exc.port} ({reason})"
+        return ConnectError(message, method=method, path=path), _NOT_SENT
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        message = f"{where} failed: the server closed the connection without a response"
+        return ConnectError(message, method=method, path=path), _MAYBE_SENT
+    if isinstance(exc, aiohttp.ClientOSError):
+        reason = exc.strerror or type(exc).__name__
+        message = f"{where} failed: the connection broke ({reason})"
+        return ConnectError(message, method=method, path=path), _MAYBE_SENT
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        message = f"{where} failed: the response body was cut short"
+        return ConnectError(message, method=method, path=path), _MAYBE_SENT
+    message = f"{where} failed: {type(exc).__name__}"
+    return TransportError(message, method=method, path=path), _MAYBE_SENT
+
+
+def _api_error(
+    route: _CompiledRoute,
+    status: int,
+    reason: str,
+    headers: CIMultiDictProxy[str],
+    body: bytes,
+    request_id: str,
+    retry_after: float | None,
+) -> APIError:
+    """Build the exception for a non-2xx reply from a JSON error envelope or any other body."""
+    message, code = _error_message(status, reason, headers, body)
+    error_class = error_class_for_status(status)
+    common: dict[str, Any] = {
+        "status": status,
+        "method": route.method,
+        "path": route.template,
+        "request_id": request_id,
+        "code": code,
+        "body": body,
+    }
+    if error_class is RateLimitError:
+        return RateLimitError(message, retry_after=retry_after, **common)
+    return error_class(message, **common)
+
+
+def _error_message(
+    status: int, reason: str, headers: CIMultiDictProxy[str], body: bytes
+) -> tuple[str, str | None]:
+    reason = reason or "error"
+    if 300 <= status < 400:
+        return f"{reason}: unexpected redirect, which the client does not follow", None
+    if not body.strip():
+        return reason, None
+    try:
+        envelope = json.loads(body)
+    except (ValueError, RecursionError):
+        envelope = None
+    if isinstance(envelope, dict):
+        message = envelope.get("message")
+        code = envelope.get("code")
+        text = message if isinstance(message, str) and message else reason
+        if len(text) > _MESSAGE_LIMIT:
+            text = text[:_MESSAGE_LIMIT] + "..."
+        return text, str(code) if isinstance(code, (str, int)) and code != "" else None
+    content_type = headers.get("Content-Type", "").split(";", 1)[0].strip() or "a body"
+    return f"{reason} (the server sent {content_type} of {len(body)} bytes, not a JSON error)", None
+
+
+def _describe(error: PWAsyncError) -> str:
+    if isinstance(error, APIError):
+        return f"{error.status} {type(error).__name__}"
+    return type(error).__name__
+
+
+def _log_attempt(
+    route: _CompiledRoute,
+    outcome: int | str,
+    started: float,
+    ended: float,
+    attempt: int,
+    request_id: str,
+) -> None:
+    if _log.isEnabledFor(logging.DEBUG):
+        _log.debug(
+            "%s %s -> %s in %.1f ms (attempt %d) [request id %s]",
+            route.method,
+            route.template,
+            outcome,
+            (ended - started) * 1000,
+            attempt,
+            request_id,
+        )
+
+
+def _log_give_up(
+    route: _CompiledRoute, error: PWAsyncError, why: str, request_id: str | None
+) -> None:
+    _log.warning(
+        "%s %s failed with %s; giving up %s [request id %s]",
+        route.method,
+        route.template,
+        _describe(error),
+        why,
+        request_id,
+    )

@@ -9,6 +9,11 @@ the body up to ``max_response_bytes`` within the per-attempt timeout. A 2xx
 body is decoded into the operation's model; anything else becomes the
 matching exception of the ``pwasync`` tree.
 
+NOTE: aiohttp (since 3.9) itself sends an idempotent request once more when
+its connection breaks before the response, as RFC 9112 allows for a
+keep-alive connection that the server closed. That resend happens inside one
+attempt here, so the server can see more requests than attempts.
+
 Log records (logger ``pwasync.http``) name the method, the path template,
 the status, the attempt, the elapsed time and the request id, and never a
 credential, a filled path, a query string, a header value or a body.

@@ -58,6 +58,12 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python="3.12")
 def bench(session: nox.Session) -> None:
-    """Run the benchmarks and rewrite benchmarks/RESULTS.md."""
-    session.install("-e", ".[test]", "parallelworks-client")
-    session.run("python", "-m", "benchmarks", *session.posargs)
+    """Run the benchmarks and rewrite benchmarks/RESULTS.md.
+
+    The official client, parallelworks-client, is installed beside pwasync as
+    a peer to compare against; pwasync does not depend on it. Arguments after
+    ``--`` go to ``python -m benchmarks`` (``--quick``, ``--only NAME``).
+    """
+    session.install("-e", ".[testing]", "parallelworks-client")
+    command = " ".join(["nox -s bench", *(["--", *session.posargs] if session.posargs else [])])
+    session.run("python", "-m", "benchmarks", "--command", command, *session.posargs)

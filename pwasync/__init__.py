@@ -29,21 +29,28 @@ from pwasync._errors import (
     WaitTimeout,
 )
 from pwasync._retry import RetryPolicy
+from pwasync._watch import WatchStream
+from pwasync._watch_many import MultiWatch
 from pwasync.models import (
     JWK,
     AIChat,
+    AIChatEvent,
+    AIChatEventKind,
     AuthMethod,
     Image,
     JWKSet,
     License,
     OpenIDConfiguration,
     ProvisionChild,
+    ProvisionEvent,
+    ProvisionEventKind,
     ProvisionOutcome,
     ProvisionSnapshot,
     ProvisionStep,
     Session,
     StepAttribute,
     StepStatus,
+    WatchFailure,
 )
 
 __version__ = "0.1.0"
@@ -51,6 +58,8 @@ __version__ = "0.1.0"
 __all__ = [
     "JWK",
     "AIChat",
+    "AIChatEvent",
+    "AIChatEventKind",
     "APIError",
     "AuthMethod",
     "AuthenticationError",
@@ -65,12 +74,15 @@ __all__ = [
     "InvalidCursorError",
     "JWKSet",
     "License",
+    "MultiWatch",
     "NotFoundError",
     "OpenIDConfiguration",
     "Outcome",
     "PWAsyncError",
     "PermissionDeniedError",
     "ProvisionChild",
+    "ProvisionEvent",
+    "ProvisionEventKind",
     "ProvisionOutcome",
     "ProvisionSnapshot",
     "ProvisionStep",
@@ -86,4 +98,6 @@ __all__ = [
     "StepStatus",
     "TransportError",
     "WaitTimeout",
+    "WatchFailure",
+    "WatchStream",
 ]

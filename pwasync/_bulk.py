@@ -29,7 +29,14 @@ import attrs
 if sys.version_info < (3, 11):
     from exceptiongroup import ExceptionGroup
 
-__all__ = ["BulkError", "BulkReport", "Outcome", "ProgressCallback", "run_many"]
+__all__ = [
+    "DEFAULT_BULK_CONCURRENCY",
+    "BulkError",
+    "BulkReport",
+    "Outcome",
+    "ProgressCallback",
+    "run_many",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -38,6 +45,7 @@ ProgressCallback = Callable[[int, int, int | None], None]
 """``on_progress(done, failed, total)``: items finished, how many of them failed,
 and the number of items (``None`` when the input has no length)."""
 
+DEFAULT_BULK_CONCURRENCY = 16
 _ITEM_REPR_LIMIT = 200
 
 
@@ -140,7 +148,7 @@ async def run_many(
     func: Callable[[T], Awaitable[R]],
     items: Iterable[T] | AsyncIterable[T],
     *,
-    concurrency: int = 16,
+    concurrency: int = DEFAULT_BULK_CONCURRENCY,
     fail_fast: bool = False,
     on_progress: ProgressCallback | None = None,
 ) -> BulkReport[T, R]:

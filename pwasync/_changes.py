@@ -177,6 +177,9 @@ class ProvisionTracker:
 class ChatTracker:
     """The reported state flags of one AI Chat, and the diff of each new poll."""
 
+    # An AI Chat has no end state, so its stream never finishes by itself.
+    finished = False
+
     def __init__(self, chat: tuple[str, str, str], resume_from: ChatMark | None = None) -> None:
         self.chat = chat
         self._mark = resume_from

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import aiohttp
 
+from pwasync._bulk import DEFAULT_BULK_CONCURRENCY, BulkReport, ProgressCallback, run_many
 from pwasync._credentials import (
     Credential,
     default_base_url,
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 __all__ = ["Client"]
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 _VERSION = "0.1.0"
 DEFAULT_TIMEOUT = 30.0
@@ -206,6 +210,30 @@ class Client:
         session, self._session = self._session, None
         if session is not None and session is not self._given_session:
             await session.close()
+
+    async def run_many(
+        self,
+        func: Callable[[T], Awaitable[R]],
+        items: Iterable[T] | AsyncIterable[T],
+        *,
+        concurrency: int = DEFAULT_BULK_CONCURRENCY,
+        fail_fast: bool = False,
+        on_progress: ProgressCallback | None = None,
+    ) -> BulkReport[T, R]:
+        """Await ``func(item)`` for every item, at most ``concurrency`` at a time.
+
+        Returns a ``BulkReport`` whose outcomes follow the input order; its
+        ``raise_for_failures()`` raises the failures as a ``BulkError``
+        exception group. ``items`` is consumed lazily. With ``fail_fast`` the
+        first failure cancels the calls in flight and starts no more.
+        ``on_progress(done, failed, total)`` follows each finished item
+        (``total`` is ``None`` for an input without a length). The client's
+        ``max_concurrency`` and its shared 429 cooldown still apply to every
+        request that ``func`` makes.
+        """
+        return await run_many(
+            func, items, concurrency=concurrency, fail_fast=fail_fast, on_progress=on_progress
+        )
 
     async def __aenter__(self) -> Self:
         await self.open()

@@ -5,6 +5,13 @@ from __future__ import annotations
 from pwasync.models.admin import License
 from pwasync.models.ai_chats import AIChat
 from pwasync.models.auth import JWK, JWKSet, OpenIDConfiguration
+from pwasync.models.events import (
+    AIChatEvent,
+    AIChatEventKind,
+    ProvisionEvent,
+    ProvisionEventKind,
+    WatchFailure,
+)
 from pwasync.models.images import Image
 from pwasync.models.organizations import AuthMethod
 from pwasync.models.provisioning import (
@@ -20,16 +27,21 @@ from pwasync.models.sessions import Session
 __all__ = [
     "JWK",
     "AIChat",
+    "AIChatEvent",
+    "AIChatEventKind",
     "AuthMethod",
     "Image",
     "JWKSet",
     "License",
     "OpenIDConfiguration",
     "ProvisionChild",
+    "ProvisionEvent",
+    "ProvisionEventKind",
     "ProvisionOutcome",
     "ProvisionSnapshot",
     "ProvisionStep",
     "Session",
     "StepAttribute",
     "StepStatus",
+    "WatchFailure",
 ]

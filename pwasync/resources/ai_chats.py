@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from pwasync._converter import Decoder, structure
 from pwasync._errors import ResponseValidationError
+from pwasync._watch import WatchStream
+from pwasync._watchers import (
+    DEFAULT_INTERVAL,
+    DEFAULT_MAX_INTERVAL,
+    DEFAULT_WAIT_TIMEOUT,
+    wait_for_ingestion,
+    watch_chat,
+)
 from pwasync.models.ai_chats import AIChat
+from pwasync.models.events import AIChatEvent
 from pwasync.resources._base import Resource, check_str, compact
 
 __all__ = ["AIChats"]
@@ -121,3 +131,72 @@ class AIChats(Resource):
     async def reindex_bucket(self, org: str, namespace: str, name: str, bucket_id: str) -> None:
         """Reindex one attached bucket; ``ingested`` turns false until done."""
         await self._transport.request("ai_chats.reindex_bucket", (org, namespace, name, bucket_id))
+
+    def watch(
+        self,
+        org: str,
+        namespace: str,
+        name: str,
+        *,
+        interval: float = DEFAULT_INTERVAL,
+        max_interval: float = DEFAULT_MAX_INTERVAL,
+        timeout: float | None = None,
+        cursor: str | None = None,
+        on_poll: Callable[[AIChat], object] | None = None,
+    ) -> WatchStream[AIChatEvent]:
+        """Stream the state changes of an AI Chat as ``AIChatEvent`` objects.
+
+        The state is ``provisioned``, ``currently_provisioning`` and
+        ``ingested``. The first event is ``observed`` (the state as first polled), then one
+        ``changed`` event per poll in which any of the three differs. A chat
+        has no final state, so the stream runs until the caller stops it,
+        ``timeout`` passes (``WaitTimeout``) or the chat is deleted
+        (``NotFoundError``). Polling, fault handling, ``cursor`` and
+        ``on_poll`` work as in ``pw.provision_status.watch``.
+        """
+        return watch_chat(
+            lambda: self.get(org, namespace, name),
+            org,
+            namespace,
+            name,
+            retry=self._client.retry_policy,
+            interval=interval,
+            max_interval=max_interval,
+            timeout=timeout,
+            cursor=cursor,
+            on_poll=on_poll,
+        )
+
+    async def wait_until_ingested(
+        self,
+        org: str,
+        namespace: str,
+        name: str,
+        *,
+        timeout: float | None = DEFAULT_WAIT_TIMEOUT,
+        interval: float = DEFAULT_INTERVAL,
+        max_interval: float = DEFAULT_MAX_INTERVAL,
+        on_poll: Callable[[AIChat], object] | None = None,
+    ) -> AIChat:
+        """Wait until an AI Chat is ready and has ingested its documents; return it.
+
+        Ready means provisioned with no provisioning under way. Raises
+        ``WaitTimeout`` when ``timeout`` seconds (an hour by default, ``None``
+        for no limit) pass first, and ``NotFoundError`` if the chat is deleted.
+
+        Call it after ``attach_bucket``, ``reindex`` or ``reindex_bucket``
+        has returned: those operations set ``ingested`` to false before they
+        respond, so the wait cannot mistake the previous ingestion for the new
+        one. Started before them, it may return at once on the old state.
+        """
+        return await wait_for_ingestion(
+            lambda: self.get(org, namespace, name),
+            org,
+            namespace,
+            name,
+            retry=self._client.retry_policy,
+            timeout=timeout,
+            interval=interval,
+            max_interval=max_interval,
+            on_poll=on_poll,
+        )

@@ -12,7 +12,7 @@ import anyio.to_thread
 from aiohttp import web
 from typing_extensions import Self
 
-from pwasync._routes import build_routes
+from pwasync._routes import Route, build_routes
 from pwasync.testing._app import Dispatcher, Router, build_app
 from pwasync.testing._context import Server
 from pwasync.testing._faults import Faults
@@ -184,8 +184,8 @@ class Emulator:
         return self._platform.step_seconds
 
     @property
-    def routes(self) -> Mapping[str, Any]:
-        """The route table served: operation id -> ``pwasync._routes.Route``."""
+    def routes(self) -> Mapping[str, Route]:
+        """The route table served: operation id -> method and path template."""
         return dict(self._routes)
 
     def add_user(
@@ -244,8 +244,9 @@ class Emulator:
     def add_session(self, namespace: str, name: str, **fields: Any) -> dict[str, Any]:
         """Create a session in ``namespace`` and return its wire object.
 
-        ``fields`` are wire field names (camelCase, such as ``remotePort=8888``)
-        laid over realistic defaults; extra names are kept as extra fields.
+        ``fields`` are laid over realistic defaults. They are wire field names
+        (``remotePort=8888``), and snake_case names (``remote_port=8888``) are
+        converted to them. Names the API does not list are kept as extra fields.
         """
         self._require_running()
         return self._platform.add_session(namespace, name, **fields)

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from pwasync.testing._context import Context, Handler
 from pwasync.testing._state import AuthMethod
-from pwasync.testing._wire import WireError, bad_request, json_response, no_content, not_found
+from pwasync.testing._wire import bad_request, conflict, json_response, no_content, not_found
 
 __all__ = ["HANDLERS"]
 
@@ -137,7 +137,7 @@ async def create_oidc_auth_method(ctx: Context) -> web.StreamResponse:
         )
     name = fields["name"] or "oidc"
     if any(m.org == org and m.name == name for m in ctx.platform.auth_methods.values()):
-        raise WireError(409, f"auth method {name!r} already exists in {org!r}", code="conflict")
+        raise conflict(f"auth method {name!r} already exists in organization {org!r}")
     method = AuthMethod(
         id=ctx.platform.new_id("am-"),
         org=org,

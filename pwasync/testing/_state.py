@@ -23,6 +23,11 @@ def rfc3339(moment: datetime | None = None) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _camel_case(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
 @attrs.define
 class User:
     """A platform user; its name is also the namespace of its sessions and AI Chats."""
@@ -218,7 +223,7 @@ class Platform:
             "createdAt": now,
             "updatedAt": now,
         }
-        wire.update(fields)
+        wire.update({_camel_case(field): value for field, value in fields.items()})
         self.sessions[(namespace, name)] = Session(namespace, wire)
         return dict(wire)
 

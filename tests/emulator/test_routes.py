@@ -140,7 +140,7 @@ async def test_session_shapes(
     emu: Emulator, http: aiohttp.ClientSession, admin: dict[str, str]
 ) -> None:
     """Sessions list flat, get and update come wrapped in BaseSessionResponse."""
-    emu.add_session(emu.user, "lab", type="jupyter", remotePort=8888)
+    emu.add_session(emu.user, "lab", type="jupyter", remote_port=8888, gpuCount=1)
 
     _, listed = await call(http, "GET", "/api/sessions", admin)
     _, got = await call(http, "GET", f"/api/sessions/{emu.user}/lab", admin)
@@ -160,6 +160,7 @@ async def test_session_shapes(
     for field in ("targetId", "url", "user", "createdAt"):
         assert field in session
     assert session["remotePort"] == 8888
+    assert session["gpuCount"] == 1
     assert updated["BaseSessionResponse"]["localPort"] == 9000
     assert updated["BaseSessionResponse"]["name"] == "lab2"
     assert status == 404

@@ -21,10 +21,7 @@ from __future__ import annotations
 
 import functools
 import json
-import linecache
 import re
-import types
-import typing
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, Generic, Optional, TypeVar, get_args, get_origin
@@ -33,6 +30,7 @@ import attrs
 from cattrs import Converter
 
 from pwasync._errors import ResponseValidationError
+from pwasync._structure_gen import FieldError, ModelOptions, generate_model_hook
 from pwasync.models.auth import JWK, JWKSet, OpenIDConfiguration
 from pwasync.models.organizations import AuthMethod
 from pwasync.models.provisioning import StepStatus
@@ -152,13 +150,9 @@ def parse_time(value: str) -> datetime:
     return parsed
 
 
-# Watchers fetch the same steps again and again, so their times repeat.
-_parse_time_cached = functools.lru_cache(maxsize=4096)(parse_time)
-
-
 def _structure_time(value: Any, _: Any) -> datetime:
     if value.__class__ is str:
-        return _parse_time_cached(value)
+        return parse_time(value)
     raise _mismatch("an RFC 3339 time string", value)
 
 
@@ -214,21 +208,6 @@ class _ElementError(Exception):
         self.cause = cause
 
 
-class _FieldError(Exception):
-    """A field of a model failed to structure; ``cause`` says why."""
-
-    def __init__(self, model: str, field: str, cause: BaseException) -> None:
-        super().__init__(f"{model}.{field}: {cause}")
-        self.model = model
-        self.field = field
-        self.cause = cause
-
-
-class _MissingFieldError(Exception):
-    def __str__(self) -> str:
-        return "the field is missing"
-
-
 def _sequence_hook(type_: Any, build: Callable[[list[Any]], Any]) -> Callable[[Any, Any], Any]:
     element_type = get_args(type_)[0]
     # Looked up on first use: a recursive model (a child with children) would
@@ -244,9 +223,11 @@ def _sequence_hook(type_: Any, build: Callable[[list[Any]], Any]) -> Callable[[A
         if element_hook is None:
             element_hook = _converter.get_structure_hook(element_type)
         try:
-            return build([element_hook(element, element_type) for element in value])
+            elements = [element_hook(element, element_type) for element in value]
         except Exception:
             pass
+        else:
+            return elements if build is list else build(elements)
         # Structure again one element at a time to report which one failed.
         for index, element in enumerate(value):
             try:
@@ -282,136 +263,34 @@ def _unwrap(value: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     return value
 
 
-_MISSING = object()
+def _parse_optional_time(text: str) -> datetime | None:
+    return parse_time(text) if text else None
 
-# Fields of these types are checked inline by the generated code; any other
-# type is structured by the converter's hook for it.
-_INLINE_TYPES: dict[Any, tuple[type, str]] = {}
-for _type, _expected in ((str, "a string"), (int, "an integer"), (bool, "a boolean")):
-    _INLINE_TYPES[_type] = _INLINE_TYPES[_type | None] = (_type, _expected)
-    _INLINE_TYPES[Optional[_type]] = (_type, _expected)  # noqa: UP045 (hashed apart from ``|``)
+
+# Watchers fetch the same steps again and again, so their times repeat.
+_parse_time_cached = functools.lru_cache(maxsize=4096)(_parse_optional_time)
 
 
 def _model_hook(cls: type) -> Callable[[Any, Any], Any]:
-    """Generate the structuring function of one model class.
-
-    The generated code reads each wire key once, checks primitives inline,
-    hands other types to their converter hooks, and fills the slots of a new
-    instance directly: several times faster than generic structuring followed
-    by the frozen ``__init__``. A model with validators, converters or
-    ``__attrs_post_init__`` is built through ``__init__`` instead.
-    """
-    hints = typing.get_type_hints(cls)
     snake_case = cls in _SNAKE_CASE_MODELS
-    aliases = _WIRE_ALIASES.get(cls.__name__, {})
-    wrapper_keys = _WRAPPER_KEYS.get(cls, ())
-    namespace: dict[str, Any] = {
-        "__cl": cls,
-        "__MISSING": _MISSING,
-        "__FieldError": _FieldError,
-        "__MissingFieldError": _MissingFieldError,
-        "__mismatch": _mismatch,
-        "__unwrap": _unwrap,
-        "__wrapper_keys": wrapper_keys,
+    wire_names = {
+        field.name: field.name if snake_case else _camel_case(field.name)
+        for field in attrs.fields(cls)
     }
-    lines = [
-        f"def structure_{cls.__name__}(o, _=None):",
-        "    if o.__class__ is not dict:",
-        "        raise __mismatch('an object', o)",
-    ]
-    if wrapper_keys:
-        lines += ["    if len(o) == 1:", "        o = __unwrap(o, __wrapper_keys)"]
-    for index, field in enumerate(attrs.fields(cls)):
-        wire = field.name if snake_case else _camel_case(field.name)
-        alias = next((alias for alias, name in aliases.items() if name == wire), None)
-        lines += _field_lines(cls, index, field, hints[field.name], wire, alias, namespace)
-    lines += _build_lines(cls, namespace)
-    return _compile(cls, lines, namespace)
-
-
-def _field_lines(
-    cls: type,
-    index: int,
-    field: attrs.Attribute[Any],
-    type_: Any,
-    wire: str,
-    alias: str | None,
-    namespace: dict[str, Any],
-) -> list[str]:
-    """Generate the lines that read, check and structure one field into ``v<index>``."""
-    if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
-        raise TypeError(f"{cls.__name__}.{field.name}: a model default must be a plain value")
-    var = f"v{index}"
-    fail = f"__FieldError({cls.__name__!r}, {field.name!r}, {{}})"
-    required = field.default is attrs.NOTHING
-    namespace[f"__default{index}"] = field.default
-    namespace[f"__type{index}"] = type_
-
-    lines = [f"    {var} = o.get({wire!r}, __MISSING)"]
-    if alias is not None:
-        lines += [
-            f"    if {var} is __MISSING or {var} is None:",
-            f"        {var} = o.get({alias!r}, __MISSING)",
-        ]
-    if required:
-        missing = fail.format("__MissingFieldError()")
-        lines += [f"    if {var} is __MISSING:", f"        raise {missing}"]
-    else:
-        lines += [
-            f"    if {var} is __MISSING or {var} is None:",
-            f"        {var} = __default{index}",
-        ]
-
-    inline = _INLINE_TYPES.get(type_)
-    if inline is not None:
-        namespace[f"__type{index}"] = inline[0]
-        mismatch = fail.format(f"__mismatch({inline[1]!r}, {var})")
-        branch = "if" if required else "elif"
-        return [
-            *lines,
-            f"    {branch} {var}.__class__ is not __type{index}:",
-            f"        raise {mismatch}",
-        ]
-    namespace[f"__hook{index}"] = _converter.get_structure_hook(type_)
-    structure = [
-        "        try:",
-        f"            {var} = __hook{index}({var}, __type{index})",
-        "        except Exception as error:",
-        f"            raise {fail.format('error')} from error",
-    ]
-    if required:
-        return lines + [line[4:] for line in structure]
-    return [*lines, "    else:", *structure]
-
-
-def _build_lines(cls: type, namespace: dict[str, Any]) -> list[str]:
-    fields = attrs.fields(cls)
-    plain = not hasattr(cls, "__attrs_post_init__") and all(
-        field.validator is None
-        and field.converter is None
-        and isinstance(cls.__dict__.get(field.name), types.MemberDescriptorType)
-        for field in fields
+    aliases = {name: alias for alias, name in _WIRE_ALIASES.get(cls.__name__, {}).items()}
+    options = ModelOptions(
+        wire_names=wire_names,
+        aliases=aliases,
+        wrapper_keys=_WRAPPER_KEYS.get(cls, ()),
+        unwrap=_unwrap,
+        mismatch=_mismatch,
+        parse_time=_parse_time_cached,
+        status_type=StepStatus,
+        statuses=_STEP_STATUSES,
+        unknown_status=StepStatus.UNKNOWN,
+        hook_for=_converter.get_structure_hook,
     )
-    if not plain:
-        arguments = ", ".join(f"{field.alias}=v{index}" for index, field in enumerate(fields))
-        return [f"    return __cl({arguments})"]
-    # The slots of a frozen instance are written through their descriptors,
-    # as the generated __init__ does, without the cost of keyword arguments.
-    namespace["__new"] = object.__new__
-    lines = ["    instance = __new(__cl)"]
-    for index, field in enumerate(fields):
-        namespace[f"__set{index}"] = cls.__dict__[field.name].__set__
-        lines.append(f"    __set{index}(instance, v{index})")
-    return [*lines, "    return instance"]
-
-
-def _compile(cls: type, lines: list[str], namespace: dict[str, Any]) -> Callable[[Any, Any], Any]:
-    source = "\n".join(lines) + "\n"
-    filename = f"<pwasync generated structure {cls.__module__}.{cls.__qualname__}>"
-    exec(compile(source, filename, "exec"), namespace)
-    # Registered so that tracebacks through the generated code show its lines.
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    return namespace[f"structure_{cls.__name__}"]  # type: ignore[no-any-return]
+    return generate_model_hook(cls, options)
 
 
 def _register_factories() -> None:
@@ -446,7 +325,7 @@ def _locate(error: BaseException, model: str) -> tuple[str, str, BaseException]:
         if isinstance(error, _ElementError):
             path += f"[{error.index}]"
             error = error.cause
-        elif isinstance(error, _FieldError):
+        elif isinstance(error, FieldError):
             model = error.model
             path += f".{error.field}"
             error = error.cause

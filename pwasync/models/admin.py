@@ -9,7 +9,7 @@ import attrs
 __all__ = ["License"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class License:
     """The platform license; ``expiration`` is ``None`` when the server sends none."""
 

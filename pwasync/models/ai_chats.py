@@ -10,7 +10,7 @@ import attrs
 __all__ = ["AIChat"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class AIChat:
     """An AI Chat: a provisioned assistant that answers from ingested bucket documents.
 

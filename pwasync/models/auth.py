@@ -7,7 +7,7 @@ import attrs
 __all__ = ["JWK", "JWKSet", "OpenIDConfiguration"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class OpenIDConfiguration:
     """The OpenID provider metadata that the platform publishes for its own tokens."""
 
@@ -18,7 +18,7 @@ class OpenIDConfiguration:
     subject_types_supported: tuple[str, ...] = ()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class JWK:
     """A public JSON Web Key; ``n`` and ``e`` are the base64url RSA modulus and exponent."""
 
@@ -30,7 +30,7 @@ class JWK:
     e: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class JWKSet:
     """The set of public keys that verify the platform's signed tokens."""
 

@@ -9,7 +9,7 @@ import attrs
 __all__ = ["Image"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Image:
     """A machine image that clusters can boot from.
 

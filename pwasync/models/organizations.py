@@ -7,7 +7,7 @@ import attrs
 __all__ = ["AuthMethod"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class AuthMethod:
     """A login method configured for an organization, such as an OIDC provider."""
 

@@ -81,7 +81,7 @@ class ProvisionOutcome(str, enum.Enum):
         return self is ProvisionOutcome.SUCCEEDED or self is ProvisionOutcome.FAILED
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class StepAttribute:
     """A key-value annotation on a provisioning step; ``type`` hints how to read ``value``."""
 
@@ -90,7 +90,7 @@ class StepAttribute:
     type: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class ProvisionChild:
     """A sub-step of a provisioning step, such as one node of a cluster."""
 
@@ -104,7 +104,7 @@ class ProvisionChild:
     children: tuple[ProvisionChild, ...] = ()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class ProvisionStep:
     """One step of a provisioning run, with the logs and error text received so far."""
 
@@ -121,7 +121,7 @@ class ProvisionStep:
     children: tuple[ProvisionChild, ...] = ()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class ProvisionSnapshot:
     """The state of a provisioning run at one moment: its steps in order.
 

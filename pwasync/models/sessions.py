@@ -9,7 +9,7 @@ import attrs
 __all__ = ["Session"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Session:
     """A session, addressed by its namespace (the owner's user name) and name.
 

@@ -3,7 +3,8 @@
 ``pw_emulator`` is a running ``Emulator`` with fast steps (0.05 s), closed
 after the test. ``@pytest.mark.pw_emulator(**options)`` passes other options
 to it, and ``pw_emulator_factory`` starts more emulators from inside a test.
-The fixtures are async, so tests that use them run under anyio's pytest plugin
+``pw_client`` is an open ``pwasync.Client`` of ``pw_emulator``'s platform
+admin. The fixtures are async, so tests that use them run under anyio's pytest plugin
 (``@pytest.mark.anyio``) on the asyncio backend, which aiohttp needs.
 
 The module imports nothing heavy, so loading the plugin stays cheap and works
@@ -19,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from pwasync import Client
     from pwasync.testing._emulator import Emulator
 
-__all__ = ["pw_emulator", "pw_emulator_factory"]
+__all__ = ["pw_client", "pw_emulator", "pw_emulator_factory"]
 
 # Steps short enough that provisioning runs finish within a test's patience.
 FIXTURE_STEP_SECONDS = 0.05
@@ -83,3 +85,12 @@ async def pw_emulator_factory(
     finally:
         for emulator in reversed(started):
             await emulator.aclose()
+
+
+@pytest.fixture
+async def pw_client(pw_emulator: Emulator) -> AsyncIterator[Client]:
+    """Yield an open client of ``pw_emulator``'s platform admin, closed after the test."""
+    from pwasync import Client
+
+    async with Client(api_key=pw_emulator.api_key, base_url=pw_emulator.url) as client:
+        yield client

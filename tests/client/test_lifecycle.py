@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 
 from pwasync import Client, ClientClosedError
+from pwasync.testing import Emulator
 
 from ._support import API_KEY, ScriptedServer, json_reply
 
@@ -137,3 +138,11 @@ def test_resources_reach_client() -> None:
     ]
 
     assert all(namespace._client is client for namespace in namespaces)
+
+
+async def test_pw_client_fixture(pw_client: Client, pw_emulator: Emulator) -> None:
+    """The pytest plugin's pw_client talks to pw_emulator as its admin."""
+    user = await pw_client.auth.whoami()
+
+    assert user == pw_emulator.user
+    assert pw_client.base_url == pw_emulator.url

@@ -47,9 +47,7 @@ ROUTES: Final[Mapping[str, Route]] = dict(
         _route("auth.workflow_oidc_token", "GET", "/api/auth/oidc/token/workflow"),
         _route("auth.whoami", "GET", "/api/auth/whoami"),
         _route("auth.whoami_organization", "GET", "/api/auth/whoami/organization"),
-        _route(
-            "auth.openid_configuration", "GET", "/api/oidc/.well-known/openid-configuration"
-        ),
+        _route("auth.openid_configuration", "GET", "/api/oidc/.well-known/openid-configuration"),
         _route("auth.list_keys", "GET", "/api/platform/keys"),
         _route(
             "organizations.create_oidc_auth_method",

@@ -24,10 +24,9 @@ import json
 import re
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, Generic, Optional, TypeVar, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, get_args, get_origin
 
 import attrs
-from cattrs import Converter
 
 from pwasync._errors import ResponseValidationError
 from pwasync._structure_gen import FieldError, ModelOptions, generate_model_hook
@@ -36,11 +35,13 @@ from pwasync.models.organizations import AuthMethod
 from pwasync.models.provisioning import StepStatus
 from pwasync.models.sessions import Session
 
+if TYPE_CHECKING:
+    from cattrs import Converter
+
 __all__ = ["Decoder", "parse_time", "structure", "validation_error"]
 
 T = TypeVar("T")
 
-_converter = Converter(forbid_extra_keys=False)
 
 # Objects that a server may send wrapped in a single key named after its struct.
 _WRAPPER_KEYS: dict[type, tuple[str, ...]] = {
@@ -171,7 +172,7 @@ def _optional(hook: Callable[[Any, Any], T]) -> Callable[[Any, Any], T | None]:
     return structure_optional
 
 
-def _register_primitives() -> None:
+def _register_primitives(converter: Converter) -> None:
     primitives: list[tuple[type, Callable[[Any, Any], Any]]] = [
         (str, _structure_str),
         (int, _structure_int),
@@ -180,20 +181,18 @@ def _register_primitives() -> None:
         (StepStatus, _structure_step_status),
     ]
     for type_, hook in primitives:
-        _converter.register_structure_hook(type_, hook)
+        converter.register_structure_hook(type_, hook)
         optional_hook = _optional(hook)
         # ``X | None`` and ``Optional[X]`` are equal but hash apart, and cattrs
         # dispatches on the hash, so both spellings are registered.
-        _converter.register_structure_hook(type_ | None, optional_hook)
-        _converter.register_structure_hook(Optional[type_], optional_hook)  # noqa: UP045 (see above)
-    _converter.register_structure_hook(datetime, _structure_time)
-    _converter.register_structure_hook(datetime | None, _structure_optional_time)
-    _converter.register_structure_hook(Optional[datetime], _structure_optional_time)  # noqa: UP045 (see above)
+        converter.register_structure_hook(type_ | None, optional_hook)
+        converter.register_structure_hook(Optional[type_], optional_hook)  # noqa: UP045 (see above)
+    converter.register_structure_hook(datetime, _structure_time)
+    converter.register_structure_hook(datetime | None, _structure_optional_time)
+    converter.register_structure_hook(Optional[datetime], _structure_optional_time)  # noqa: UP045 (see above)
     # Generic aliases such as ``dict[str, Any]`` can only be matched by a predicate.
-    _converter.register_structure_hook_func(
-        lambda type_: type_ == dict[str, Any], _structure_object
-    )
-    _converter.register_structure_hook_func(
+    converter.register_structure_hook_func(lambda type_: type_ == dict[str, Any], _structure_object)
+    converter.register_structure_hook_func(
         lambda type_: type_ == Optional[dict[str, Any]],  # noqa: UP045 (also matches ``|``)
         _optional(_structure_object),
     )
@@ -221,7 +220,7 @@ def _sequence_hook(type_: Any, build: Callable[[list[Any]], Any]) -> Callable[[A
         if value.__class__ is not list:
             raise _mismatch("an array", value)
         if element_hook is None:
-            element_hook = _converter.get_structure_hook(element_type)
+            element_hook = _get_converter().get_structure_hook(element_type)
         try:
             elements = [element_hook(element, element_type) for element in value]
         except Exception:
@@ -288,21 +287,28 @@ def _model_hook(cls: type) -> Callable[[Any, Any], Any]:
         status_type=StepStatus,
         statuses=_STEP_STATUSES,
         unknown_status=StepStatus.UNKNOWN,
-        hook_for=_converter.get_structure_hook,
+        hook_for=_get_converter().get_structure_hook,
     )
     return generate_model_hook(cls, options)
 
 
-def _register_factories() -> None:
-    _converter.register_structure_hook_factory(attrs.has, _model_hook)
-    _converter.register_structure_hook_factory(
+def _register_factories(converter: Converter) -> None:
+    converter.register_structure_hook_factory(attrs.has, _model_hook)
+    converter.register_structure_hook_factory(
         _is_homogeneous_tuple, lambda type_: _sequence_hook(type_, tuple)
     )
-    _converter.register_structure_hook_factory(_is_list, lambda type_: _sequence_hook(type_, list))
+    converter.register_structure_hook_factory(_is_list, lambda type_: _sequence_hook(type_, list))
 
 
-_register_primitives()
-_register_factories()
+@functools.cache
+def _get_converter() -> Converter:
+    """Return the converter, built on first use so that importing pwasync skips cattrs."""
+    from cattrs import Converter
+
+    converter = Converter(forbid_extra_keys=False)
+    _register_primitives(converter)
+    _register_factories(converter)
+    return converter
 
 
 def _describe(type_: Any) -> str:
@@ -349,7 +355,7 @@ def structure(data: Any, into: type[T]) -> T:
     Raises ``ResponseValidationError`` (with an empty ``body``) on a mismatch.
     """
     try:
-        return _converter.structure(data, into)
+        return _get_converter().structure(data, into)
     except Exception as error:
         raise validation_error(error, into, b"") from error
 
@@ -379,7 +385,7 @@ class Decoder(Generic[T]):
 
     def _converter_hook(self) -> Callable[[Any], T]:
         into = self._into
-        structure_hook = _converter.get_structure_hook(into)
+        structure_hook = _get_converter().get_structure_hook(into)
 
         def hook(data: Any) -> T:
             return structure_hook(data, into)  # type: ignore[no-any-return]

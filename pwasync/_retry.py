@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 
 import anyio
 import attrs
-import backoff
 
 __all__ = ["Cooldown", "RetryPolicy", "parse_retry_after"]
 
@@ -87,6 +86,8 @@ class RetryPolicy:
 
     def delays(self) -> Iterator[float]:
         """Yield the backoff wait before each retry, in seconds, following the formula above."""
+        import backoff  # only needed once a call retries, so kept off the import of pwasync
+
         waits = backoff.expo(base=self.multiplier, factor=self.base_delay, max_value=self.max_delay)
         next(waits)  # backoff's wait generators start with a priming yield
         for wait in waits:

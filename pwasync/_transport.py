@@ -25,8 +25,9 @@ import asyncio
 import itertools
 import json
 import logging
+import os
+import random
 import re
-import secrets
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 from urllib.parse import quote
@@ -155,7 +156,7 @@ class Transport:
         self._max_response_bytes = max_response_bytes
         self._routes = {operation: _CompiledRoute(route) for operation, route in routes.items()}
         self._urls: dict[str, URL] = {}
-        self._id_prefix = secrets.token_hex(4)
+        self._id_prefix = os.urandom(4).hex()
         self._id_counter = itertools.count(1)
         self._session: aiohttp.ClientSession | None = None
         self._limiter: asyncio.Semaphore | None = None
@@ -404,6 +405,7 @@ class Transport:
         self, route: _CompiledRoute, request_id: str, deadline: float | None
     ) -> None:
         clock = self.policy.clock
+        waited = 0.0
         while (remaining := self.cooldown.not_before - clock()) > 0:
             if deadline is not None and clock() + remaining > deadline:
                 raise RateLimitError(
@@ -423,6 +425,16 @@ class Transport:
                 request_id,
             )
             await self.policy.sleep(remaining)
+            waited += remaining
+        if waited > 0 and self.policy.jitter:
+            # Resume at a random moment within as long again as the wait, not
+            # together with every other waiting request: a simultaneous restart
+            # spends the server's whole rate budget at once and draws the next
+            # round of 429s.
+            spread = random.uniform(0.0, waited)
+            if deadline is not None:
+                spread = min(spread, max(0.0, deadline - clock()))
+            await self.policy.sleep(spread)
 
     async def _attempt(
         self,

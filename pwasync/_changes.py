@@ -53,6 +53,10 @@ class ProvisionTracker:
     def __init__(self, infra_id: str, resume_from: ProvisionMark | None = None) -> None:
         self.infra_id = infra_id
         self._marks: dict[str, StepMark] = {}
+        # Incremental log hashers of the steps whose logs may still grow. A
+        # hasher holds about 400 bytes, so finished steps drop theirs. A hasher
+        # is rebuilt from the first ``log_length`` characters of the current
+        # logs, which are the delivered text because logs are append-only.
         self._hashers: dict[str, Any] = {}
         # Steps taken from a cursor whose logs are checked when first polled.
         self._unverified: set[str] = set()
@@ -88,7 +92,6 @@ class ProvisionTracker:
         if mark is None:
             mark = StepMark(status=step.status, log_length=0, log_digest=log_digest(""))
             self._marks[step.id] = mark
-            self._hashers[step.id] = new_log_hasher()
             events.append(self._event(ProvisionEventKind.STEP_ADDED, snapshot, step))
         elif step.id in self._unverified and len(step.logs) >= mark.log_length:
             self._verify(step, mark)
@@ -96,7 +99,10 @@ class ProvisionTracker:
         if len(step.logs) > mark.log_length:
             new_logs = step.logs[mark.log_length :]
             previous = self._as_reported(step, mark)
-            hasher = self._hashers[step.id]
+            hasher = self._hashers.get(step.id)
+            if hasher is None:
+                hasher = self._hashers[step.id] = new_log_hasher()
+                hasher.update(step.logs[: mark.log_length].encode("utf-8"))
             hasher.update(new_logs.encode("utf-8"))
             mark = StepMark(
                 status=mark.status, log_length=len(step.logs), log_digest=hasher.hexdigest()
@@ -113,6 +119,9 @@ class ProvisionTracker:
             self._marks[step.id] = attrs.evolve(mark, status=step.status)
             events.append(self._event(ProvisionEventKind.STATUS_CHANGED, snapshot, step, previous))
 
+        if step.status.finished:
+            self._hashers.pop(step.id, None)
+
     def _verify(self, step: ProvisionStep, mark: StepMark) -> None:
         self._unverified.discard(step.id)
         delivered = step.logs[: mark.log_length]
@@ -123,9 +132,6 @@ class ProvisionTracker:
                 "records, so the cursor comes from another run or another platform; "
                 "start without a cursor"
             )
-        hasher = new_log_hasher()
-        hasher.update(delivered.encode("utf-8"))
-        self._hashers[step.id] = hasher
 
     def _warn_shrunk(self, step: ProvisionStep, mark: StepMark) -> None:
         # Logs are append-only on the platform. A shorter text keeps the mark

@@ -26,7 +26,6 @@ import itertools
 import logging
 import math
 import random
-from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
@@ -47,6 +46,9 @@ E_co = TypeVar("E_co", covariant=True)
 
 _GROWTH = 1.5
 _JITTER = 0.2
+# One generator for the jitter of every stream: a Random instance holds about
+# 2.5 KB of state, which thousands of concurrent watchers would each repeat.
+_JITTER_RNG = random.Random()
 _TIMEOUT_STATUS = 408
 
 
@@ -141,10 +143,12 @@ class WatchStream(Generic[E]):
         self._tracker: Tracker[Any, E] = tracker
         self._retry = retry
         self._description = description
-        self._pacer = Pacer(float(interval), float(max_interval), random.Random())
+        self._pacer = Pacer(float(interval), float(max_interval), _JITTER_RNG)
         self._timeout = timeout
         self._on_poll: Callable[[Any], object] | None = on_poll
-        self._pending: deque[E] = deque()
+        # Undelivered events of the last poll, last event first, so that pop()
+        # delivers them in order; an empty list is far smaller than a deque.
+        self._pending: list[E] = []
         self._deadline: float | None = None
         self._next_poll_at = -math.inf
         self._poll_started = -math.inf
@@ -212,8 +216,8 @@ class WatchStream(Generic[E]):
                 self._on_poll(state)
             events = self._tracker.observe(state)
             self._next_poll_at = self._poll_started + self._pacer.next_delay(changed=bool(events))
-            self._pending.extend(events)
-        return self._pending.popleft()
+            self._pending = list(reversed(events))
+        return self._pending.pop()
 
     async def _poll(self) -> Any:
         failures = 0

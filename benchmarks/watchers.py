@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import resource
+import sys
 import time
 import tracemalloc
 
@@ -50,7 +50,7 @@ class Settings:
 FULL = Settings(
     watchers=5_000,
     steps=6,
-    step_seconds=120.0,
+    step_seconds=60.0,
     interval=10.0,
     max_interval=30.0,
     memory_samples=5,
@@ -85,6 +85,10 @@ class Tally:
 
 
 def _raise_open_file_limit() -> None:
+    if sys.platform == "win32":
+        return
+    import resource
+
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = 65_536 if hard == resource.RLIM_INFINITY else min(hard, 65_536)
     if soft < wanted:
@@ -249,6 +253,9 @@ def run(*, quick: bool) -> Figure:
         f"--step-seconds={settings.step_seconds}",
     )
     with child_server("benchmarks._emulator_server", *arguments) as server:
+        # A run reports no steps for its first quarter step; wait until every
+        # run has its steps, so that the watchers see real snapshots.
+        time.sleep(settings.step_seconds / 4 + 1)
         memory = asyncio.run(_memory_phase(server, settings))
         cpu = asyncio.run(_cpu_phase(server, settings))
     return _figure(settings, memory, cpu)

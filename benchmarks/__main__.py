@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 import time
@@ -13,7 +14,7 @@ from types import ModuleType
 
 import attrs
 
-from benchmarks import bulk, call_overhead, decoding, import_time, watchers
+from benchmarks import bulk, bulk_memory, call_overhead, decoding, import_time, watchers
 from benchmarks._harness import Machine
 from benchmarks._report import Figure, render_results
 
@@ -22,6 +23,7 @@ FIGURES: dict[str, ModuleType] = {
     "decoding": decoding,
     "watchers": watchers,
     "bulk": bulk,
+    "bulk_memory": bulk_memory,
     "import_time": import_time,
 }
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -58,6 +60,7 @@ def _parse(arguments: Sequence[str]) -> argparse.Namespace:
 
 def _run_figure(name: str, run: Callable[..., Figure], *, quick: bool) -> Figure:
     print(f"benchmarks: running {name}", file=sys.stderr, flush=True)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     started = time.perf_counter()
     try:
         figure = run(quick=quick)
@@ -71,7 +74,7 @@ def _run_figure(name: str, run: Callable[..., Figure], *, quick: bool) -> Figure
         )
     seconds = time.perf_counter() - started
     print(f"benchmarks: {name} took {seconds:.1f} s", file=sys.stderr, flush=True)
-    return attrs.evolve(figure, seconds=seconds)
+    return attrs.evolve(figure, seconds=seconds, load_average=load)
 
 
 def main(arguments: Sequence[str]) -> int:

@@ -5,7 +5,8 @@
 provisioning runs of ``K`` steps, and prints one JSON line with ``url``,
 ``api_key``, ``org`` and ``infra_ids``. It then reads commands from standard
 input, one a line: ``stats`` prints the request statistics as one JSON line,
-``reset`` zeroes them and prints ``{}``. It stops when standard input closes.
+``reset`` zeroes them and prints ``{}``, ``cpu`` prints the process's CPU
+time in seconds as ``{"cpu_seconds": ...}``. It stops when standard input closes.
 Running the emulator in a separate process keeps its CPU time and memory out
 of the client's measurements.
 """
@@ -16,6 +17,7 @@ import argparse
 import asyncio
 import json
 import sys
+import time
 from typing import Any
 
 from pwasync.testing import Emulator, Faults
@@ -67,6 +69,8 @@ async def serve(options: argparse.Namespace) -> None:
         while command := (await loop.run_in_executor(None, sys.stdin.readline)).strip():
             if command == "stats":
                 print(json.dumps(_stats(emulator)), flush=True)
+            elif command == "cpu":
+                print(json.dumps({"cpu_seconds": time.process_time()}), flush=True)
             elif command == "reset":
                 emulator.reset_stats()
                 print("{}", flush=True)

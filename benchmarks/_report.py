@@ -71,6 +71,7 @@ class Figure:
     findings: tuple[str, ...] = ()
     error: str | None = None
     seconds: float = 0.0
+    load_average: float | None = None
 
     def render(self, number: int) -> str:
         """Render the figure as a Markdown section numbered ``number``."""
@@ -82,7 +83,10 @@ class Figure:
             parts.append("\n".join(f"- {check.name}: {check.describe()}" for check in self.checks))
         if self.findings:
             parts.append("\n".join(f"- {finding}" for finding in self.findings))
-        parts.append(f"_This figure took {self.seconds:.0f} s._")
+        timing = f"This figure took {self.seconds:.0f} s"
+        if self.load_average is not None:
+            timing += f"; the 1-minute load average at its start was {self.load_average:.2f}"
+        parts.append(f"_{timing}._")
         return "\n\n".join(parts)
 
 

@@ -28,7 +28,7 @@ import logging
 import os
 import random
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 from urllib.parse import quote
 
@@ -39,14 +39,18 @@ from yarl import URL
 from pwasync._errors import (
     APIError,
     ClientClosedError,
-    ConnectError,
     PWAsyncError,
     RateLimitError,
     RequestTimeout,
-    ResponseTooLargeError,
     ResponseValidationError,
-    TransportError,
-    error_class_for_status,
+)
+from pwasync._failures import (
+    MAYBE_SENT,
+    NOT_SENT,
+    BodyTooLarge,
+    api_error,
+    describe,
+    transport_error,
 )
 from pwasync._retry import Cooldown, RetryPolicy, parse_retry_after
 from pwasync._routes import ROUTES, Route
@@ -64,11 +68,6 @@ _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _UNRESERVED = re.compile(r"[A-Za-z0-9._~-]+")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _URL_CACHE_SIZE = 2048
-_MESSAGE_LIMIT = 500
-
-# Whether a failed attempt may be retried: the request never reached the
-# server, may have reached it, or retrying cannot help.
-_NOT_SENT, _MAYBE_SENT, _FINAL = 0, 1, 2
 
 
 def _segment(name: str, value: object) -> str:
@@ -88,14 +87,19 @@ def _segment(name: str, value: object) -> str:
     return quote(text, safe="")
 
 
-class _BodyTooLarge(Exception):
-    def __init__(self, limit: int, length: int | None) -> None:
-        super().__init__(limit, length)
-        self.limit = limit
-        self.length = length
+class _RetryState:
+    """The progress of one call through its attempts."""
+
+    __slots__ = ("attempt", "deadline", "delays", "request_id")
+
+    def __init__(self, request_id: str, deadline: float | None) -> None:
+        self.request_id = request_id
+        self.deadline = deadline
+        self.attempt = 0
+        self.delays: Iterator[float] | None = None
 
 
-class _CompiledRoute:
+class CompiledRoute:
     """A route with its path template split once for fast filling."""
 
     __slots__ = ("idempotent", "method", "names", "operation", "order", "pieces", "template")
@@ -154,7 +158,7 @@ class Transport:
         self.cooldown = Cooldown(policy.clock)
         self.max_concurrency = max_concurrency
         self._max_response_bytes = max_response_bytes
-        self._routes = {operation: _CompiledRoute(route) for operation, route in routes.items()}
+        self._routes = {operation: CompiledRoute(route) for operation, route in routes.items()}
         self._urls: dict[str, URL] = {}
         self._id_prefix = os.urandom(4).hex()
         self._id_counter = itertools.count(1)
@@ -292,10 +296,9 @@ class Transport:
         policy = self.policy
         clock = policy.clock
         deadline = None if policy.deadline is None else clock() + policy.deadline
-        delays = None
-        attempt = 0
+        retry = _RetryState(request_id, deadline)
         while True:
-            attempt += 1
+            retry.attempt += 1
             if policy.shared_cooldown and self.cooldown.not_before > clock():
                 await self._wait_cooldown(route, request_id, deadline)
                 session = self._require_session()
@@ -305,66 +308,75 @@ class Transport:
                 status, reason, reply_headers, body = await self._attempt(
                     session, route.method, url, query, data, headers, timeout
                 )
-            except (aiohttp.ClientError, asyncio.TimeoutError, _BodyTooLarge) as exc:
-                error, reach = _transport_error(exc, route, timeout.total)
-                retryable = reach == _NOT_SENT or (reach == _MAYBE_SENT and route.idempotent)
-                retry_after = None
-                _log_attempt(route, type(error).__name__, started, clock(), attempt, request_id)
+            except (aiohttp.ClientError, asyncio.TimeoutError, BodyTooLarge) as exc:
+                error, reach = transport_error(exc, route, timeout.total)
+                _log_attempt(route, type(error).__name__, started, clock(), retry)
+                retryable = reach == NOT_SENT or (reach == MAYBE_SENT and route.idempotent)
+                delay = self._plan_retry(route, error, retryable, None, retry)
             else:
                 reply_id = reply_headers.get("X-Request-Id") or request_id
-                _log_attempt(route, status, started, clock(), attempt, reply_id)
+                _log_attempt(route, status, started, clock(), retry)
                 if 200 <= status < 300 or (accept_redirect and 300 <= status < 400):
                     return status, reply_headers, body, reply_id
                 retry_after = parse_retry_after(
                     reply_headers.get("Retry-After"), date=reply_headers.get("Date")
                 )
-                error = _api_error(
-                    route, status, reason, reply_headers, body, reply_id, retry_after
-                )
+                error = api_error(route, status, reason, reply_headers, body, reply_id, retry_after)
                 retryable = self._status_retryable(route, status, retry_after, error)
-                if (
-                    status == 429
-                    and retry_after is not None
-                    and policy.shared_cooldown
-                    and retry_after <= policy.max_retry_after
-                ):
-                    # Every request of the client waits this out before its next send.
-                    self.cooldown.extend(retry_after)
-
-            if not retryable:
-                raise error
-            if attempt >= policy.attempts:
-                _log_give_up(route, error, f"after {attempt} attempts", request_id)
-                raise error
-            if retry_after is not None:
-                # After a 429 the shared cooldown, if on, already holds the wait.
-                delay = 0.0 if status == 429 and policy.shared_cooldown else retry_after
-            else:
-                if delays is None:
-                    delays = policy.delays()
-                delay = next(delays)
-            if deadline is not None and clock() + max(delay, retry_after or 0.0) > deadline:
-                _log_give_up(
-                    route, error, "because the next attempt would pass the deadline", request_id
-                )
-                raise error
-            _log.warning(
-                "%s %s failed with %s (attempt %d of %d); retrying in %.2f s [request id %s]",
-                route.method,
-                route.template,
-                _describe(error),
-                attempt,
-                policy.attempts,
-                retry_after if retry_after is not None else delay,
-                request_id,
-            )
+                delay = self._plan_retry(route, error, retryable, retry_after, retry)
             if delay > 0:
                 await policy.sleep(delay)
             session = self._require_session()
 
+    def _plan_retry(
+        self,
+        route: CompiledRoute,
+        error: PWAsyncError,
+        retryable: bool,
+        retry_after: float | None,
+        retry: _RetryState,
+    ) -> float:
+        """Return how long to sleep before the next attempt, or raise ``error`` to give up.
+
+        A 429 with ``Retry-After`` under the shared cooldown pauses the whole
+        client, so this request's own sleep is then zero: it waits with the
+        others before its next send.
+        """
+        policy = self.policy
+        shares_pause = policy.shared_cooldown and isinstance(error, RateLimitError)
+        if shares_pause and retry_after is not None and retry_after <= policy.max_retry_after:
+            self.cooldown.extend(retry_after)
+        if not retryable:
+            raise error
+        if retry.attempt >= policy.attempts:
+            _log_give_up(route, error, f"after {retry.attempt} attempts", retry.request_id)
+            raise error
+        if retry_after is not None:
+            wait = retry_after
+            delay = 0.0 if shares_pause else retry_after
+        else:
+            if retry.delays is None:
+                retry.delays = policy.delays()
+            wait = delay = next(retry.delays)
+        if retry.deadline is not None and policy.clock() + wait > retry.deadline:
+            why = "because the next attempt would pass the deadline"
+            _log_give_up(route, error, why, retry.request_id)
+            raise error
+        _log.warning(
+            "%s %s failed with %s (attempt %d of %d); retrying in %.2f s [request id %s]",
+            route.method,
+            route.template,
+            describe(error),
+            retry.attempt,
+            policy.attempts,
+            wait,
+            retry.request_id,
+        )
+        return delay
+
     def _status_retryable(
         self,
-        route: _CompiledRoute,
+        route: CompiledRoute,
         status: int,
         retry_after: float | None,
         error: APIError,
@@ -386,7 +398,7 @@ class Transport:
         # The server answered without acting only when it says when to come back.
         return status in (429, 503) and retry_after is not None
 
-    def _timeout_for(self, route: _CompiledRoute, deadline: float | None) -> aiohttp.ClientTimeout:
+    def _timeout_for(self, route: CompiledRoute, deadline: float | None) -> aiohttp.ClientTimeout:
         if deadline is None:
             return self._attempt_timeout
         remaining = deadline - self.policy.clock()
@@ -402,7 +414,7 @@ class Transport:
         return aiohttp.ClientTimeout(total=remaining)
 
     async def _wait_cooldown(
-        self, route: _CompiledRoute, request_id: str, deadline: float | None
+        self, route: CompiledRoute, request_id: str, deadline: float | None
     ) -> None:
         clock = self.policy.clock
         waited = 0.0
@@ -467,7 +479,7 @@ class Transport:
         limit = self._max_response_bytes
         length = response.content_length
         if length is not None and length > limit:
-            raise _BodyTooLarge(limit, length)
+            raise BodyTooLarge(limit, length)
         if length is not None and "Content-Encoding" not in response.headers:
             return await response.read()
         # Without a length, or when decompressing, count what arrives.
@@ -476,7 +488,7 @@ class Transport:
         async for chunk in response.content.iter_any():
             size += len(chunk)
             if size > limit:
-                raise _BodyTooLarge(limit, None)
+                raise BodyTooLarge(limit, None)
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -490,107 +502,12 @@ class Transport:
         return url
 
 
-def _transport_error(
-    exc: BaseException, route: _CompiledRoute, timeout: float | None
-) -> tuple[PWAsyncError, int]:
-    """Map an exception of an attempt to a ``pwasync`` error and how far the request got.
-
-    aiohttp's messages are not reused, because some of them contain the URL.
-    """
-    where = f"{route.method} {route.template}"
-    method, path = route.method, route.template
-    if isinstance(exc, _BodyTooLarge):
-        size = f"{exc.length} bytes" if exc.length is not None else "more"
-        message = (
-            f"{where} failed: the response has {size}, over the client's limit of "
-            f"{exc.limit} bytes; raise max_response_bytes if this response is expected"
-        )
-        return ResponseTooLargeError(message, method=method, path=path), _FINAL
-    if isinstance(exc, asyncio.TimeoutError):
-        limit = f" after {timeout:g} s" if timeout else ""
-        return RequestTimeout(f"{where} timed out{limit}", method=method, path=path), _MAYBE_SENT
-    if isinstance(exc, (aiohttp.ClientSSLError, aiohttp.ServerFingerprintMismatch)):
-        message = f"{where} failed: the TLS connection could not be verified ({type(exc).__name__})"
-        return ConnectError(message, method=method, path=path), _FINAL
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        reason = exc.os_error.strerror or type(exc.os_error).__name__
-        message = f"{where} failed: cannot connect to {exc.host}:{exc.port} ({reason})"
-        return ConnectError(message, method=method, path=path), _NOT_SENT
-    if isinstance(exc, aiohttp.ServerDisconnectedError):
-        message = f"{where} failed: the server closed the connection without a response"
-        return ConnectError(message, method=method, path=path), _MAYBE_SENT
-    if isinstance(exc, aiohttp.ClientOSError):
-        reason = exc.strerror or type(exc).__name__
-        message = f"{where} failed: the connection broke ({reason})"
-        return ConnectError(message, method=method, path=path), _MAYBE_SENT
-    if isinstance(exc, aiohttp.ClientPayloadError):
-        message = f"{where} failed: the response body was cut short"
-        return ConnectError(message, method=method, path=path), _MAYBE_SENT
-    message = f"{where} failed: {type(exc).__name__}"
-    return TransportError(message, method=method, path=path), _MAYBE_SENT
-
-
-def _api_error(
-    route: _CompiledRoute,
-    status: int,
-    reason: str,
-    headers: CIMultiDictProxy[str],
-    body: bytes,
-    request_id: str,
-    retry_after: float | None,
-) -> APIError:
-    """Build the exception for a non-2xx reply from a JSON error envelope or any other body."""
-    message, code = _error_message(status, reason, headers, body)
-    error_class = error_class_for_status(status)
-    common: dict[str, Any] = {
-        "status": status,
-        "method": route.method,
-        "path": route.template,
-        "request_id": request_id,
-        "code": code,
-        "body": body,
-    }
-    if error_class is RateLimitError:
-        return RateLimitError(message, retry_after=retry_after, **common)
-    return error_class(message, **common)
-
-
-def _error_message(
-    status: int, reason: str, headers: CIMultiDictProxy[str], body: bytes
-) -> tuple[str, str | None]:
-    reason = reason or "error"
-    if 300 <= status < 400:
-        return f"{reason}: unexpected redirect, which the client does not follow", None
-    if not body.strip():
-        return reason, None
-    try:
-        envelope = json.loads(body)
-    except (ValueError, RecursionError):
-        envelope = None
-    if isinstance(envelope, dict):
-        message = envelope.get("message")
-        code = envelope.get("code")
-        text = message if isinstance(message, str) and message else reason
-        if len(text) > _MESSAGE_LIMIT:
-            text = text[:_MESSAGE_LIMIT] + "..."
-        return text, str(code) if isinstance(code, (str, int)) and code != "" else None
-    content_type = headers.get("Content-Type", "").split(";", 1)[0].strip() or "a body"
-    return f"{reason} (the server sent {content_type} of {len(body)} bytes, not a JSON error)", None
-
-
-def _describe(error: PWAsyncError) -> str:
-    if isinstance(error, APIError):
-        return f"{error.status} {type(error).__name__}"
-    return type(error).__name__
-
-
 def _log_attempt(
-    route: _CompiledRoute,
+    route: CompiledRoute,
     outcome: int | str,
     started: float,
     ended: float,
-    attempt: int,
-    request_id: str,
+    retry: _RetryState,
 ) -> None:
     if _log.isEnabledFor(logging.DEBUG):
         _log.debug(
@@ -599,19 +516,19 @@ def _log_attempt(
             route.template,
             outcome,
             (ended - started) * 1000,
-            attempt,
-            request_id,
+            retry.attempt,
+            retry.request_id,
         )
 
 
 def _log_give_up(
-    route: _CompiledRoute, error: PWAsyncError, why: str, request_id: str | None
+    route: CompiledRoute, error: PWAsyncError, why: str, request_id: str | None
 ) -> None:
     _log.warning(
         "%s %s failed with %s; giving up %s [request id %s]",
         route.method,
         route.template,
-        _describe(error),
+        describe(error),
         why,
         request_id,
     )

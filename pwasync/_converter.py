@@ -312,12 +312,12 @@ def _get_converter() -> Converter:
 
 
 def _describe(type_: Any) -> str:
-    if isinstance(type_, type):
-        return type_.__name__
-    args = ", ".join("..." if arg is Ellipsis else _describe(arg) for arg in get_args(type_))
+    # get_origin comes first: before Python 3.11, list[X] also passes isinstance(.., type).
     origin = get_origin(type_)
-    name = getattr(origin, "__name__", str(origin))
-    return f"{name}[{args}]"
+    if origin is None:
+        return getattr(type_, "__name__", str(type_))
+    args = ", ".join("..." if arg is Ellipsis else _describe(arg) for arg in get_args(type_))
+    return f"{getattr(origin, '__name__', str(origin))}[{args}]"
 
 
 def _locate(error: BaseException, model: str) -> tuple[str, str, BaseException]:

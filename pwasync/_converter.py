@@ -199,7 +199,7 @@ def _register_primitives(converter: Converter) -> None:
 
 
 class _ElementError(Exception):
-    """An element of a JSON array failed to structure; ``index`` says which one."""
+    """An element of a JSON array failed to structure; ``index`` is its position."""
 
     def __init__(self, index: int, cause: BaseException) -> None:
         super().__init__(f"element {index}: {cause}")

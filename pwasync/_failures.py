@@ -1,9 +1,10 @@
 """Mapping of failed attempts to the pwasync exception tree.
 
-A failed attempt is either an exception raised while sending or reading
-(mapped by ``transport_error``, which also says how far the request got) or a
-non-2xx reply (mapped by ``api_error`` from a JSON error envelope or any other
-body). aiohttp's own messages are never reused, because some contain the URL.
+A failed attempt is an exception raised while sending or reading, or a
+non-2xx reply. ``transport_error`` maps the first and reports how far the
+request got. ``api_error`` maps the second from a JSON error envelope or from
+any other body. aiohttp's own messages are never reused, because some contain
+the URL.
 """
 
 from __future__ import annotations

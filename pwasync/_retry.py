@@ -46,9 +46,9 @@ def _check_deadline(instance: object, attribute: attrs.Attribute[float], value: 
 class RetryPolicy:
     """How a client retries failed requests.
 
-    Which requests retry: idempotent methods (GET, PUT, DELETE) on a status in
-    ``retry_statuses``, a connection error or a timeout; POST and PATCH only
-    when the server cannot have acted on them, that is when the connection
+    Idempotent methods (GET, PUT, DELETE) retry on a status in
+    ``retry_statuses``, a connection error or a timeout. POST and PATCH retry
+    only when the server cannot have acted on them: when the connection
     failed before the request was sent, or on 429 or 503 with ``Retry-After``.
 
     How long a retry waits: the server's ``Retry-After`` (seconds or an HTTP
@@ -61,7 +61,10 @@ class RetryPolicy:
     ``ServerError`` for a 503) at once instead of waiting. With
     ``shared_cooldown``, a 429 with ``Retry-After`` pauses every request of
     the client until that time has passed, so concurrent work slows down as a
-    whole instead of each request discovering the limit on its own.
+    whole instead of each request discovering the limit on its own. With
+    ``jitter``, each paused request then resumes at a random moment within as
+    long again as its pause, so the client does not spend the server's rate
+    budget in one burst.
 
     ``attempts`` counts the first try, so ``RetryPolicy(attempts=1)`` never
     retries. ``deadline`` bounds a whole call in seconds, waits included; a
@@ -95,7 +98,7 @@ class RetryPolicy:
 
 
 def parse_retry_after(value: str | None, *, date: str | None = None) -> float | None:
-    """Return the wait in seconds that a ``Retry-After`` header value asks for.
+    """Return the wait in seconds that a ``Retry-After`` header value requests.
 
     The value is a number of seconds or an HTTP date. A date is measured from
     the response's ``Date`` header when given, which removes clock skew

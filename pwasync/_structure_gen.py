@@ -1,9 +1,9 @@
 """Generated structuring functions for the models, registered as hooks of the converter.
 
 For each model class this module writes a Python function that reads every
-wire key once, checks strings, integers, booleans, times and step statuses
-inline, hands any other type to the converter's hook for it, and sets the
-``__dict__`` of a new instance in one step. Decoding a list of images this way takes a
+wire key once. It checks strings, integers, booleans, times and step statuses
+inline and hands any other type to the converter's hook for it. Then it sets
+the ``__dict__`` of a new instance in one step. Decoding a list of images this way takes a
 fraction of the time of generic structuring followed by the frozen
 ``__init__``, and it is the largest cost of a call after the HTTP exchange.
 
@@ -28,7 +28,7 @@ _MISSING = object()
 
 
 class FieldError(Exception):
-    """A field of a model failed to structure; ``cause`` says why."""
+    """A field of a model failed to structure; ``cause`` is the reason."""
 
     def __init__(self, model: str, field: str, cause: BaseException) -> None:
         super().__init__(f"{model}.{field}: {cause}")
@@ -49,9 +49,10 @@ class ModelOptions:
     """The wire conventions of one model and the helpers the generated code calls.
 
     ``mismatch(expected, value)`` builds the TypeError for a value of the
-    wrong type; ``parse_time(text)`` parses an RFC 3339 time (``""`` gives
-    ``None``); ``statuses`` maps wire strings to an enum, with ``unknown``
-    for other strings; ``hook_for(type)`` returns the converter's hook.
+    wrong type. ``parse_time(text)`` parses an RFC 3339 time, and ``""``
+    gives ``None``. ``statuses`` maps wire strings to an enum member, and
+    other strings become ``unknown_status``. ``hook_for(type)`` returns the
+    converter's hook for a type.
     """
 
     wire_names: Mapping[str, str]

@@ -1,11 +1,11 @@
 """The one request path: every API call of a client goes through ``Transport.request``.
 
-One call is: fill the route's path template (each parameter percent-encoded
-as one segment), then up to ``RetryPolicy.attempts`` attempts. Each attempt
-waits out the client-wide rate-limit cooldown, takes a slot of the
-``max_concurrency`` limit, sends with the credential and an ``X-Request-Id``
+A call fills the route's path template, percent-encoding each parameter as
+one segment, and then makes up to ``RetryPolicy.attempts`` attempts. Each
+attempt waits out the client-wide rate-limit cooldown and takes a slot of the
+``max_concurrency`` limit. It sends the credential and an ``X-Request-Id``
 (the same for every attempt of a call), never follows a redirect, and reads
-the body up to ``max_response_bytes`` within the per-attempt timeout. A 2xx
+at most ``max_response_bytes`` of body within the per-attempt timeout. A 2xx
 body is decoded into the operation's model; anything else becomes the
 matching exception of the ``pwasync`` tree.
 
@@ -257,9 +257,9 @@ class Transport:
             raise
 
     async def redirect_location(self, operation: str, params: Sequence[object] = ()) -> str:
-        """Call ``operation``, which answers with a redirect, and return its ``Location``.
+        """Call ``operation``, which replies with a redirect, and return its ``Location``.
 
-        Raises ``ResponseValidationError`` if the answer is not a redirect with
+        Raises ``ResponseValidationError`` if the reply is not a redirect with
         a ``Location`` header.
         """
         status, headers, body, _ = await self._exchange(operation, params, None, None, True)
@@ -395,7 +395,7 @@ class Transport:
             return False
         if route.idempotent:
             return True
-        # The server answered without acting only when it says when to come back.
+        # Only a 429 or 503 with Retry-After shows that the server did not act.
         return status in (429, 503) and retry_after is not None
 
     def _timeout_for(self, route: CompiledRoute, deadline: float | None) -> aiohttp.ClientTimeout:

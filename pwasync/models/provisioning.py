@@ -134,11 +134,11 @@ class ProvisionSnapshot:
 
     @property
     def outcome(self) -> ProvisionOutcome:
-        """The run's outcome.
+        """The run's outcome, derived from every step and child.
 
-        Failed if any step or child failed; succeeded if there is at least one
-        step and every step and child is provisioned, skipped, warning or
-        deleted; not started if there are no steps; in progress otherwise.
+        A run with no steps has not started. It failed if any step or child
+        failed. It succeeded if every step and child is provisioned, skipped,
+        warning or deleted. Otherwise it is in progress.
         """
         if not self.steps:
             return ProvisionOutcome.NOT_STARTED

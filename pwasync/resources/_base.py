@@ -1,8 +1,7 @@
-"""What every resource namespace shares: access to its client and argument checks."""
+"""The base class of the resource namespaces and their argument checks."""
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -45,15 +44,6 @@ def check_int(name: str, value: object, *, optional: bool = False) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         expected = "an integer or None" if optional else "an integer"
         raise TypeError(f"{name} must be {expected}, got {type(value).__name__}")
-
-
-def check_number(name: str, value: object) -> float:
-    """Return ``value`` as a float; raise unless it is a finite, non-negative number."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a number of seconds, got {type(value).__name__}")
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number of 0 or more, got {value!r}")
-    return float(value)
 
 
 def compact(**fields: Any) -> dict[str, Any]:

@@ -1,20 +1,21 @@
 """Memory of ``run_many`` over a lazy generator of 100,000 items, traced with tracemalloc.
 
 ``run_many`` pulls items from its input only when a worker is free, so the
-memory it needs beyond the report it returns should not grow with the
-number of items. This figure measures that, and sets it beside the common
-alternative of creating every coroutine up front and bounding them with a
-semaphore inside ``asyncio.gather``.
+memory it needs beyond the report it returns should grow by no more than
+one pointer per item. This figure measures that, and sets it beside the
+common alternative of creating every coroutine up front and bounding them
+with a semaphore inside ``asyncio.gather``.
 
 For each contender and size, tracemalloc records the memory still held once
 the call has returned (the report or the result list, kept alive on
 purpose) and the peak during the call. The difference, peak minus retained,
-is the working set of the run itself. For ``gather`` it holds a coroutine
-and a task per item. For ``run_many`` it holds ``concurrency`` calls plus
-one pointer per item: the list that collects outcomes in input order, which
-is copied into the report's tuple at the end. The function called per item is an async
-no-op that yields once to the event loop, so no network or server enters
-the numbers; this figure is about memory, not speed.
+is the working set of the run itself. For ``gather`` it contains a
+coroutine and a task per item. For ``run_many`` it contains ``concurrency``
+calls plus one pointer per item: the list that collects outcomes in input
+order, which is copied into the report's tuple at the end. The function
+called per item is an async no-op that yields once to the event loop, so no
+network or server enters the numbers. This figure is about memory, not
+speed.
 
 Run it alone with ``python -m benchmarks.bulk_memory`` (``--quick`` for
 small sizes); ``run(quick=...)`` returns the figure for RESULTS.md.

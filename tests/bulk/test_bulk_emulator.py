@@ -110,7 +110,7 @@ async def test_shared_cooldown_provokes_fewer_429s(emulator: Emulator) -> None:
     burst of 50, whose 429s ask for Retry-After 1 s. Measured in three runs
     on a shared 2-core machine: 22 to 51 throttled requests with the shared
     cooldown against 100 to 275 with independent per-request retries, a
-    ratio of 4.4 to 5.4. The bound below asks for at least 3.
+    ratio of 4.4 to 5.4. The test requires a ratio of at least 3.
     """
     shared = await _count_429s(emulator, shared_cooldown=True)
     independent = await _count_429s(emulator, shared_cooldown=False)

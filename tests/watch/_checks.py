@@ -11,9 +11,10 @@ from pwasync.models.events import ProvisionEvent, ProvisionEventKind
 def check_events_match(events: Sequence[ProvisionEvent], final: ProvisionSnapshot) -> None:
     """Assert that ``events`` rebuild ``final`` exactly, with nothing repeated or missing.
 
-    Each step is added once; its ``logs_appended`` texts join into its final
-    logs; each ``status_changed`` moves from the status last reported to a
-    different one, ending at the final status; ``finished`` comes once, last.
+    Each step is added once, and its ``logs_appended`` texts join into its
+    final logs. Each ``status_changed`` moves from the status last reported
+    to a different one, ending at the final status. ``finished`` comes once,
+    last.
     """
     logs: dict[str, str] = {}
     statuses: dict[str, str] = {}

@@ -1,7 +1,7 @@
 """The polling engine: pacing, failed polls, deadlines and stream life cycle.
 
 These tests feed the engine from in-process fetch functions, so that each
-failure arrives exactly when the test wants it; the emulator tests cover the
+failure arrives exactly when the test wants it. The emulator tests cover the
 same paths over HTTP.
 """
 

@@ -46,7 +46,7 @@ def _many(runs: _Runs, ids: list[str], **options: object) -> MultiWatch:
     return MultiWatch(runs.fetch, ids, **settings)  # type: ignore[arg-type]
 
 
-async def test_failed_run_is_an_item_and_others_go_on() -> None:
+async def test_failed_run_becomes_item() -> None:
     """A run that fails yields one WatchFailure while every other run finishes."""
     runs = _Runs()
     ids = ["run-0", "gone-1", "run-2"]

@@ -302,7 +302,9 @@ class Transport:
             if policy.shared_cooldown and self.cooldown.not_before > clock():
                 await self._wait_cooldown(route, request_id, deadline)
                 session = self._require_session()
-            timeout = self._timeout_for(route, deadline)
+            timeout = self._attempt_timeout
+            if deadline is not None and deadline - clock() < self._timeout:
+                timeout = self._timeout_for(route, deadline)
             started = clock()
             try:
                 status, reason, reply_headers, body = await self._attempt(
@@ -398,9 +400,8 @@ class Transport:
         # Only a 429 or 503 with Retry-After shows that the server did not act.
         return status in (429, 503) and retry_after is not None
 
-    def _timeout_for(self, route: CompiledRoute, deadline: float | None) -> aiohttp.ClientTimeout:
-        if deadline is None:
-            return self._attempt_timeout
+    def _timeout_for(self, route: CompiledRoute, deadline: float) -> aiohttp.ClientTimeout:
+        """Return the timeout of an attempt that the call's deadline cuts short."""
         remaining = deadline - self.policy.clock()
         if remaining <= 0:
             raise RequestTimeout(
@@ -409,9 +410,7 @@ class Transport:
                 method=route.method,
                 path=route.template,
             )
-        if remaining >= self._timeout:
-            return self._attempt_timeout
-        return aiohttp.ClientTimeout(total=remaining)
+        return aiohttp.ClientTimeout(total=min(remaining, self._timeout))
 
     async def _wait_cooldown(
         self, route: CompiledRoute, request_id: str, deadline: float | None
@@ -472,17 +471,22 @@ class Transport:
                 timeout=timeout,
             ) as response,
         ):
-            body = await self._read_body(response)
+            length = response.content_length
+            if (
+                length is not None
+                and length <= self._max_response_bytes
+                and "Content-Encoding" not in response.headers
+            ):
+                body = await response.read()
+            else:
+                body = await self._read_limited(response, length)
             return response.status, response.reason or "", response.headers, body
 
-    async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
+    async def _read_limited(self, response: aiohttp.ClientResponse, length: int | None) -> bytes:
+        """Read a body without a known size, or a compressed one, up to the limit."""
         limit = self._max_response_bytes
-        length = response.content_length
         if length is not None and length > limit:
             raise BodyTooLarge(limit, length)
-        if length is not None and "Content-Encoding" not in response.headers:
-            return await response.read()
-        # Without a length, or when decompressing, count what arrives.
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.content.iter_any():

@@ -274,3 +274,18 @@ def test_policy_rejects_bad_options(options: dict[str, object]) -> None:
 
     with pytest.raises(ValueError, match=f"RetryPolicy.{name}"):
         RetryPolicy(**options)  # type: ignore[arg-type]
+
+
+@pytest.mark.anyio
+async def test_deadline_cuts_attempt_timeout(server: ScriptedServer) -> None:
+    """An attempt never outlasts the call's deadline, even with a longer timeout."""
+    server.default = server.stall
+    policy = RetryPolicy(deadline=0.3)
+    started = time.monotonic()
+
+    async with _client(server.url, policy, timeout=30) as pw:
+        with pytest.raises(RequestTimeout):
+            await pw.auth.whoami()
+
+    assert time.monotonic() - started < 2
+    assert len(server.received) == 1

@@ -1,0 +1,162 @@
+"""Options shared by every command that talks to an API server, and the client they build."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+from urllib.parse import urlsplit
+
+import attrs
+import click
+
+from pwasync.cli._errors import EXIT_USAGE, CommandError, describe_origin
+from pwasync.cli._render import Output
+
+if TYPE_CHECKING:
+    from pwasync import Client
+
+__all__ = [
+    "SECONDS",
+    "CommonOptions",
+    "common_options",
+    "connect",
+    "interval_options",
+    "output_options",
+]
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+API_KEY_VARIABLE = "PW_API_KEY"
+TOKEN_VARIABLE = "PW_TOKEN"
+HOST_VARIABLE = "PW_PLATFORM_HOST"
+BASE_URL_VARIABLE = "PW_BASE_URL"
+SECONDS = click.FloatRange(min=0, min_open=True)
+
+
+@attrs.frozen
+class CommonOptions:
+    """The connection and output options of one command invocation."""
+
+    base_url: str | None
+    insecure: bool
+    json_mode: bool
+    debug: bool
+
+    def output(self) -> Output:
+        """Return the output channel these options select."""
+        return Output(json_mode=self.json_mode)
+
+    def target(self) -> str:
+        """Describe where requests go, for error messages; never contains a credential."""
+        base_url = self.base_url or os.environ.get(BASE_URL_VARIABLE, "").strip()
+        if base_url:
+            return describe_origin(base_url)
+        host = os.environ.get(HOST_VARIABLE, "").strip()
+        if host:
+            return f"https://{host}"
+        return "the platform host of PW_API_KEY"
+
+
+def output_options(func: _Command) -> _Command:
+    """Add ``--json`` and ``--debug`` to a command, passed on as ``json_mode`` and ``debug``."""
+    func = click.option(
+        "--debug",
+        is_flag=True,
+        help="Show tracebacks and log every request (method, path, status) to stderr.",
+    )(func)
+    func = click.option(
+        "--json",
+        "json_mode",
+        is_flag=True,
+        help="Print one JSON object per line instead of text.",
+    )(func)
+    return func
+
+
+def common_options(func: _Command) -> _Command:
+    """Add the connection and output options to a command, passed on as ``options``."""
+
+    @functools.wraps(func)
+    def wrapper(
+        *args: Any,
+        base_url: str | None,
+        insecure: bool,
+        json_mode: bool,
+        debug: bool,
+        **kwargs: Any,
+    ) -> Any:
+        options = CommonOptions(
+            base_url=base_url, insecure=insecure, json_mode=json_mode, debug=debug
+        )
+        return func(*args, options=options, **kwargs)
+
+    command = output_options(wrapper)
+    command = click.option(
+        "--insecure",
+        is_flag=True,
+        help="Allow plain http:// to a host other than 127.0.0.1 or localhost.",
+    )(command)
+    command = click.option(
+        "--base-url",
+        metavar="URL",
+        help=(
+            "API server origin, such as https://cloud.parallel.works. Default: "
+            f"${BASE_URL_VARIABLE}, else https:// and ${HOST_VARIABLE}, "
+            f"else the host inside ${API_KEY_VARIABLE}."
+        ),
+    )(command)
+    return cast(_Command, command)
+
+
+def connect(options: CommonOptions) -> Client:
+    """Build a client from the environment, with the command's options taking precedence.
+
+    Raises ``CommandError`` (exit status 2) when ``PW_API_KEY`` is missing or
+    the configuration is invalid, such as plain http to a remote host without
+    ``--insecure``.
+    """
+    if not any(os.environ.get(name, "").strip() for name in (API_KEY_VARIABLE, TOKEN_VARIABLE)):
+        raise CommandError(
+            f"missing credentials: set {API_KEY_VARIABLE} to a Parallel Works API key "
+            f"(export {API_KEY_VARIABLE}=pwt_...) or {TOKEN_VARIABLE} to a token, "
+            "then run the command again",
+            exit_code=EXIT_USAGE,
+        )
+    from pwasync import Client
+
+    environ = dict(os.environ)
+    if options.base_url:
+        environ[BASE_URL_VARIABLE] = options.base_url
+    try:
+        return Client.from_env(environ=environ, allow_insecure_http=options.insecure)
+    except ValueError as error:
+        raise CommandError(_configuration_message(error, options), exit_code=EXIT_USAGE) from None
+
+
+def _configuration_message(error: ValueError, options: CommonOptions) -> str:
+    message = f"invalid configuration: {error}"
+    scheme = urlsplit(options.base_url or "").scheme
+    if scheme == "http" and not options.insecure:
+        message += "; pass --insecure to allow plain http to this host"
+    return message
+
+
+def interval_options(func: _Command) -> _Command:
+    """Add ``--interval`` and ``--max-interval`` (seconds) to a command that polls."""
+    func = click.option(
+        "--max-interval",
+        type=SECONDS,
+        default=30.0,
+        show_default=True,
+        help="Longest poll interval while nothing changes, in seconds.",
+    )(func)
+    func = click.option(
+        "--interval",
+        type=SECONDS,
+        default=2.0,
+        show_default=True,
+        help="First poll interval, in seconds; polling returns to it after each change.",
+    )(func)
+    return func

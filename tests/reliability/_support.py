@@ -1,14 +1,24 @@
-"""Helpers for the reliability tests: loopback servers of the tests' own, log capture."""
+"""Helpers for the reliability tests: loopback servers, log capture, a threaded emulator."""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import logging
+import threading
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from typing import Any, TypeVar
 
+import anyio
 import attrs
 from aiohttp import web
+
+from pwasync import Client
+from pwasync.testing import Emulator, Faults, Stats
+
+T = TypeVar("T")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -94,3 +104,109 @@ def capture_logs(name: str = "pwasync") -> Iterator[RecordCollector]:
     finally:
         logger.removeHandler(collector)
         logger.setLevel(previous)
+
+
+class ThreadedEmulator:
+    """An emulator serving from its own thread and event loop.
+
+    The test's event loop then runs only client tasks, so that comparing
+    ``asyncio.all_tasks()`` before and after shows exactly what the client left.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._ready: concurrent.futures.Future[tuple[Emulator, asyncio.AbstractEventLoop]]
+        self._ready = concurrent.futures.Future()
+        self._done: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._run, name="emulator", daemon=True)
+        self.url = ""
+        self.api_key = ""
+        self.org = ""
+        self.user = ""
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._serve())
+        except BaseException as error:
+            if not self._ready.done():
+                self._ready.set_exception(error)
+            self._done.set_exception(error)
+        else:
+            self._done.set_result(None)
+
+    async def _serve(self) -> None:
+        self._stop = asyncio.Event()
+        async with Emulator(**self._options) as emulator:
+            self._ready.set_result((emulator, asyncio.get_running_loop()))
+            await self._stop.wait()
+
+    async def __aenter__(self) -> ThreadedEmulator:
+        self._thread.start()
+        emulator, self._loop = await asyncio.wrap_future(self._ready)
+        self._emulator = emulator
+        self.url, self.api_key = emulator.url, emulator.api_key
+        self.org, self.user = emulator.org, emulator.user
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        await asyncio.wrap_future(self._done)
+        self._thread.join()
+
+    async def call(self, function: Callable[[Emulator], T]) -> T:
+        """Run ``function(emulator)`` in the emulator's thread and return its result."""
+
+        async def run() -> T:
+            return function(self._emulator)
+
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(run(), self._loop))
+
+    async def set_faults(self, faults: Faults | None) -> None:
+        """Put ``faults`` in force from now on."""
+
+        def assign(emulator: Emulator) -> None:
+            emulator.faults = faults
+
+        await self.call(assign)
+
+    async def stats(self) -> Stats:
+        """Return a snapshot of the emulator's request statistics."""
+        return await self.call(lambda emulator: emulator.stats)
+
+    async def settle(self) -> Stats:
+        """Wait until no request is being handled, stalled ones included; return the stats."""
+        with anyio.fail_after(5):
+            while (await self.stats()).in_flight:  # noqa: ASYNC110 (no event to await)
+                await anyio.sleep(0.05)
+        return await self.stats()
+
+
+def leftover_tasks(before: set[asyncio.Task[Any]]) -> list[str]:
+    """Return the names of the tasks of this event loop that were not in ``before``."""
+    return [task.get_name() for task in asyncio.all_tasks() if task not in before]
+
+
+async def check_slots_free(pw: Client, emulator: ThreadedEmulator, slots: int) -> None:
+    """Assert that ``slots`` requests of ``pw`` can be in flight at once, and never more.
+
+    The client's connection pool and its own request limit both hold
+    ``max_concurrency`` slots, so one connection or slot still held by
+    earlier work would keep the server's peak below ``slots``.
+    """
+    await emulator.set_faults(Faults(latency=0.1))
+    with anyio.fail_after(5):
+        while pw.cooldown.remaining():  # noqa: ASYNC110 (no event to await)
+            await anyio.sleep(0.05)
+    await emulator.settle()
+    await emulator.call(lambda emu: emu.reset_stats())
+
+    async with anyio.create_task_group() as tasks:
+        for _ in range(slots * 2):
+            tasks.start_soon(pw.auth.whoami)
+
+    stats = await emulator.stats()
+    await emulator.set_faults(None)
+    assert stats.requests == slots * 2
+    assert stats.max_in_flight == slots

@@ -3,12 +3,14 @@
 Two emulators serve the two workloads at once, each with 20% server errors,
 5% connection resets, 10% rate limits and 2% stalls. The watch emulator
 writes ``Retry-After`` in seconds, the bulk emulator as an HTTP date, so both
-forms are read under load. The figures behind the checks are printed (run
-pytest with ``-s`` to see them).
+forms are read under load. Afterwards neither client has a task or a
+connection left over. The figures behind the checks are printed (run pytest
+with ``-s`` to see them).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Sequence
@@ -34,7 +36,7 @@ from pwasync.models import ProvisionSnapshot
 from pwasync.models.events import ProvisionEventKind
 from pwasync.testing import Emulator, Faults, Stats
 
-from ._support import capture_logs
+from ._support import ThreadedEmulator, capture_logs, check_slots_free, leftover_tasks
 
 pytestmark = pytest.mark.anyio
 
@@ -59,6 +61,8 @@ STALL_SECONDS = 1.5
 # of the 1,000 items runs out of attempts is about 2.6e-7.
 POLICY = RetryPolicy(attempts=8, base_delay=0.01, max_delay=0.1, deadline=None)
 
+WatchItems = list[ProvisionEvent | WatchFailure]
+
 
 def _faults(retry_after_form: str, seed: int) -> Faults:
     return Faults(
@@ -73,7 +77,7 @@ def _faults(retry_after_form: str, seed: int) -> Faults:
     )
 
 
-def _client(emulator: Emulator, policy: RetryPolicy = POLICY) -> Client:
+def _client(emulator: ThreadedEmulator, policy: RetryPolicy = POLICY) -> Client:
     return Client(
         api_key=emulator.api_key,
         base_url=emulator.url,
@@ -110,26 +114,27 @@ def _check_run(events: Sequence[ProvisionEvent], truth: ProvisionSnapshot) -> No
     assert statuses == {step.id: step.status.value for step in truth.steps}
 
 
-async def _settle(emulator: Emulator) -> Stats:
-    """Wait until the stalled requests have been handled too, then snapshot the stats."""
-    with anyio.fail_after(5):
-        while emulator.stats.in_flight:  # noqa: ASYNC110 (the emulator offers no event to await)
-            await anyio.sleep(0.05)
-    return emulator.stats
-
-
-async def _watch_all(
-    emulator: Emulator, runs: dict[str, str]
-) -> dict[str, list[ProvisionEvent | WatchFailure]]:
-    """Watch half the runs one by one and half through one watch_many; return items by run."""
-    results: dict[str, list[ProvisionEvent | WatchFailure]] = {
-        infra_id: [] for infra_id in runs.values()
+def _start_runs(emulator: Emulator) -> dict[str, str]:
+    """Start the runs, every tenth failing at FAIL_AT, and return their infra ids by cluster."""
+    return {
+        f"c{number:03d}": emulator.start_provisioning(
+            emulator.org,
+            emulator.user,
+            f"c{number:03d}",
+            steps=STEPS,
+            fail_at=FAIL_AT if number % FAILING_EVERY == 0 else None,
+        )
+        for number in range(RUNS)
     }
-    ids = list(runs.values())
 
-    async def watch_one(pw: Client, infra_id: str) -> None:
+
+async def _watch_all(pw: Client, org: str, ids: list[str]) -> dict[str, WatchItems]:
+    """Watch half the runs one by one and half through one watch_many; return items by run."""
+    results: dict[str, WatchItems] = {infra_id: [] for infra_id in ids}
+
+    async def watch_one(infra_id: str) -> None:
         stream = pw.provision_status.watch(
-            emulator.org, infra_id, interval=0.05, max_interval=0.2, timeout=60
+            org, infra_id, interval=0.05, max_interval=0.2, timeout=60
         )
         try:
             async with stream as events:
@@ -138,9 +143,9 @@ async def _watch_all(
         except Exception as error:
             results[infra_id].append(WatchFailure(infra_id=infra_id, error=error))
 
-    async def watch_rest(pw: Client) -> None:
+    async def watch_rest() -> None:
         many = pw.provision_status.watch_many(
-            emulator.org,
+            org,
             ids[WATCHED_ONE_BY_ONE:],
             concurrency=CONCURRENCY,
             interval=0.05,
@@ -151,23 +156,17 @@ async def _watch_all(
             async for item in items:
                 results[item.infra_id].append(item)
 
-    async with _client(emulator) as pw, anyio.create_task_group() as tasks:
+    async with anyio.create_task_group() as tasks:
         for infra_id in ids[:WATCHED_ONE_BY_ONE]:
-            tasks.start_soon(watch_one, pw, infra_id)
-        tasks.start_soon(watch_rest, pw)
+            tasks.start_soon(watch_one, infra_id)
+        tasks.start_soon(watch_rest)
     return results
 
 
-async def _create_images(emulator: Emulator, names: list[str]) -> list[object]:
-    # Under a shared cooldown each random 429 would pause all 100 requests in
-    # flight and serialize the run, so only the watch client keeps it on.
-    policy = attrs.evolve(POLICY, shared_cooldown=False)
-    async with _client(emulator, policy) as pw:
-        report = await pw.run_many(
-            lambda name: pw.images.create(name=name, csp="aws"),
-            names,
-            concurrency=CONCURRENCY,
-        )
+async def _create_images(pw: Client, names: list[str]) -> list[object]:
+    report = await pw.run_many(
+        lambda name: pw.images.create(name=name, csp="aws"), names, concurrency=CONCURRENCY
+    )
     return [outcome.value if outcome.ok else outcome.error for outcome in report.outcomes]
 
 
@@ -200,35 +199,32 @@ def _print_figures(title: str, stats: Stats, extra: dict[str, int]) -> None:
 
 async def test_chaos_watches_and_bulk_stay_exact() -> None:
     """Under 20% 5xx, 5% resets, 10% 429s and stalls, every watch and bulk outcome is exact."""
+    # Under a shared cooldown each random 429 would pause all 100 requests in
+    # flight and serialize the bulk run, so only the watch client keeps it on.
+    bulk_policy = attrs.evolve(POLICY, shared_cooldown=False)
+    names = [f"chaos-{number:04d}" for number in range(BULK_ITEMS)]
+    seconds: dict[str, float] = {}
     async with (
-        Emulator(step_seconds=STEP_SECONDS, seed=21) as watched,
-        Emulator(seed=22) as bulk,
+        ThreadedEmulator(step_seconds=STEP_SECONDS, seed=21) as watched,
+        ThreadedEmulator(seed=22) as bulk,
+        _client(watched) as watch_pw,
+        _client(bulk, bulk_policy) as bulk_pw,
     ):
-        runs = {
-            f"c{number:03d}": watched.start_provisioning(
-                watched.org,
-                watched.user,
-                f"c{number:03d}",
-                steps=STEPS,
-                fail_at=FAIL_AT if number % FAILING_EVERY == 0 else None,
-            )
-            for number in range(RUNS)
-        }
-        names = [f"chaos-{number:04d}" for number in range(BULK_ITEMS)]
-        watched.faults = _faults("seconds", seed=5)
-        bulk.faults = _faults("http-date", seed=6)
-        watch_results: dict[str, list[ProvisionEvent | WatchFailure]] = {}
+        runs = await watched.call(_start_runs)
+        await watched.set_faults(_faults("seconds", seed=5))
+        await bulk.set_faults(_faults("http-date", seed=6))
+        before = set(asyncio.all_tasks())
+        watch_results: dict[str, WatchItems] = {}
         bulk_results: list[object] = []
-        seconds: dict[str, float] = {}
 
         async def run_watches() -> None:
             started = anyio.current_time()
-            watch_results.update(await _watch_all(watched, runs))
+            watch_results.update(await _watch_all(watch_pw, watched.org, list(runs.values())))
             seconds["watches"] = anyio.current_time() - started
 
         async def run_bulk() -> None:
             started = anyio.current_time()
-            bulk_results.extend(await _create_images(bulk, names))
+            bulk_results.extend(await _create_images(bulk_pw, names))
             seconds["bulk"] = anyio.current_time() - started
 
         with capture_logs("pwasync.http") as logs, anyio.fail_after(80):
@@ -236,18 +232,20 @@ async def test_chaos_watches_and_bulk_stay_exact() -> None:
                 tasks.start_soon(run_watches)
                 tasks.start_soon(run_bulk)
 
-        watch_stats = await _settle(watched)
-        bulk_stats = await _settle(bulk)
-        watched.faults = None
-        bulk.faults = None
-        async with Client(api_key=watched.api_key, base_url=watched.url) as pw:
-            truths = {
-                infra_id: await pw.provision_status.get(watched.org, infra_id)
-                for infra_id in runs.values()
-            }
-        async with Client(api_key=bulk.api_key, base_url=bulk.url) as pw:
-            listed = [image.name for image in await pw.images.list()]
+        watch_stats = await watched.settle()
+        bulk_stats = await bulk.settle()
+        leftover = leftover_tasks(before)
+        await watched.set_faults(None)
+        await bulk.set_faults(None)
+        truths = {
+            infra_id: await watch_pw.provision_status.get(watched.org, infra_id)
+            for infra_id in runs.values()
+        }
+        listed = [image.name for image in await bulk_pw.images.list()]
+        await check_slots_free(watch_pw, watched, CONCURRENCY)
+        await check_slots_free(bulk_pw, bulk, CONCURRENCY)
 
+    assert leftover == []
     events_checked = _check_watches(runs, watch_results, truths)
     kinds = _check_bulk(names, bulk_results, listed)
     posts = _check_posts(_attempts_by_call(logs.records, "POST"), bulk_stats)
@@ -269,7 +267,7 @@ async def test_chaos_watches_and_bulk_stay_exact() -> None:
 
 def _check_watches(
     runs: dict[str, str],
-    results: dict[str, list[ProvisionEvent | WatchFailure]],
+    results: dict[str, WatchItems],
     truths: dict[str, ProvisionSnapshot],
 ) -> int:
     """Check each run's outcome and events against its true final state; count the events."""

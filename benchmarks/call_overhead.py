@@ -46,7 +46,7 @@ class Settings:
     warmup_seconds: float
 
 
-FULL = Settings(rounds=7, seconds=1.0, warmup_seconds=0.5)
+FULL = Settings(rounds=15, seconds=0.5, warmup_seconds=0.5)
 QUICK = Settings(rounds=2, seconds=0.3, warmup_seconds=0.1)
 
 
@@ -187,18 +187,35 @@ def _decode_costs() -> DecodeCosts:
     )
 
 
+def _cpu_finding(concurrency: int, cpu: dict[str, float], decode: DecodeCosts) -> list[str]:
+    """Split each contender's client CPU per request (in µs) into its known parts."""
+    extra = cpu[PWASYNC] - cpu[RAW]
+    models = decode.pwasync_same_body * 1e6
+    rest = (
+        f"about {extra - models:.0f} µs is pwasync's request path"
+        if extra > models
+        else "the request path adds no CPU measurable at this noise level"
+    )
+    findings = [
+        f"Concurrency {concurrency}: pwasync spends {cpu[PWASYNC]:.0f} µs of client CPU per "
+        f"request against {cpu[RAW]:.0f} µs for raw aiohttp, {extra:.0f} µs more. Converting "
+        f"the {IMAGE_COUNT} records into models takes {models:.0f} µs of that (measured in "
+        f"process), and {rest}."
+    ]
+    if OFFICIAL in cpu and HTTPX in cpu:
+        findings.append(
+            f"Concurrency {concurrency}: the official client spends {cpu[OFFICIAL]:.0f} µs per "
+            f"request, of which {cpu[HTTPX]:.0f} µs is httpx alone (its transport, measured "
+            "as its own contender)."
+        )
+    return findings
+
+
 def _findings(results: dict[int, dict[str, list[Sample]]], decode: DecodeCosts) -> list[str]:
     findings = []
     for concurrency, samples in results.items():
         cpu = {name: median([s.client_cpu for s in runs]) * 1e6 for name, runs in samples.items()}
-        extra = cpu[PWASYNC] - cpu[RAW]
-        models = decode.pwasync_same_body * 1e6
-        findings.append(
-            f"Concurrency {concurrency}: pwasync spends {cpu[PWASYNC]:.0f} µs of client CPU per "
-            f"request against {cpu[RAW]:.0f} µs for raw aiohttp, {extra:.0f} µs more. Of that, "
-            f"{models:.0f} µs is converting the {IMAGE_COUNT} records into models (measured in "
-            f"process), and about {extra - models:.0f} µs is pwasync's request path."
-        )
+        findings.extend(_cpu_finding(concurrency, cpu, decode))
         busy = [
             name
             for name, runs in samples.items()

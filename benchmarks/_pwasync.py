@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from itertools import pairwise
 from typing import Any
 
+from benchmarks._payloads import IMAGE_COUNT
 from pwasync import Client
 from pwasync._converter import structure
 from pwasync.models import Image, ProvisionSnapshot, ProvisionStep
@@ -28,6 +29,25 @@ async def images_caller(
             if not isinstance(images[0], Image):
                 raise TypeError(f"pwasync did not return Image models: {images!r:.200}")
             return len(images)
+
+        yield call
+
+
+@asynccontextmanager
+async def images_request_caller(
+    base_url: str, api_key: str, concurrency: int
+) -> AsyncIterator[Callable[[], Awaitable[int]]]:
+    """Yield ``images.list``'s request path without JSON parsing or models: a diagnostic.
+
+    It calls the private ``Transport.request`` with no decoder, which sends,
+    retries and reads the body exactly as ``images.list`` does, so the
+    difference from the full call is the cost of decoding in place.
+    """
+    async with Client(api_key=api_key, base_url=base_url, max_concurrency=concurrency) as pw:
+
+        async def call() -> int:
+            await pw._transport.request("images.list", decoder=None)
+            return IMAGE_COUNT
 
         yield call
 

@@ -4,12 +4,15 @@ A failed attempt is an exception raised while sending or reading, or a
 non-2xx reply. ``transport_error`` maps the first and reports how far the
 request got. ``api_error`` maps the second from a JSON error envelope or from
 any other body. aiohttp's own messages are never reused, because some contain
-the URL.
+the URL, and a server's message is shown with the client's credential
+replaced, because some servers repeat the credential they rejected.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -37,10 +40,14 @@ __all__ = [
     "BodyTooLarge",
     "api_error",
     "describe",
+    "secret_forms",
     "transport_error",
 ]
 
 _MESSAGE_LIMIT = 500
+_REDACTED = "[redacted]"
+# Shorter parts of a credential could match ordinary words of a message.
+_MIN_SECRET_LENGTH = 8
 
 # Whether a failed attempt may be retried: the request never reached the
 # server, may have reached it, or retrying cannot help.
@@ -93,6 +100,31 @@ def transport_error(
     return TransportError(message, method=method, path=path), MAYBE_SENT
 
 
+def secret_forms(authorization: str) -> tuple[str, ...]:
+    """Return the texts that reveal the credential of an ``Authorization`` value, longest first.
+
+    They are the header value, the credential in it, and for HTTP Basic the
+    decoded API key and its secret part after the first dot.
+    """
+    scheme, _, credential = authorization.partition(" ")
+    forms = {authorization, credential}
+    if scheme.lower() == "basic":
+        try:
+            api_key = base64.b64decode(credential, validate=True).decode().partition(":")[0]
+        except (binascii.Error, UnicodeDecodeError):
+            api_key = ""
+        forms |= {api_key, api_key.partition(".")[2]}
+    long_enough = [form for form in forms if len(form) >= _MIN_SECRET_LENGTH]
+    return tuple(sorted(long_enough, key=len, reverse=True))
+
+
+def _redact(text: str, secrets: tuple[str, ...]) -> str:
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, _REDACTED)
+    return text
+
+
 def api_error(
     route: CompiledRoute,
     status: int,
@@ -101,9 +133,13 @@ def api_error(
     body: bytes,
     request_id: str,
     retry_after: float | None,
+    secrets: tuple[str, ...] = (),
 ) -> APIError:
-    """Build the exception for a non-2xx reply from a JSON error envelope or any other body."""
-    message, code = _error_message(status, reason, headers, body)
+    """Build the exception for a non-2xx reply from a JSON error envelope or any other body.
+
+    Each of ``secrets`` is replaced in the server's message and code.
+    """
+    message, code = _error_message(status, reason, headers, body, secrets)
     error_class = error_class_for_status(status)
     common: dict[str, Any] = {
         "status": status,
@@ -119,9 +155,13 @@ def api_error(
 
 
 def _error_message(
-    status: int, reason: str, headers: CIMultiDictProxy[str], body: bytes
+    status: int,
+    reason: str,
+    headers: CIMultiDictProxy[str],
+    body: bytes,
+    secrets: tuple[str, ...],
 ) -> tuple[str, str | None]:
-    reason = reason or "error"
+    reason = _redact(reason, secrets) or "error"
     if 300 <= status < 400:
         return f"{reason}: unexpected redirect, which the client does not follow", None
     if not body.strip():
@@ -134,9 +174,13 @@ def _error_message(
         message = envelope.get("message")
         code = envelope.get("code")
         text = message if isinstance(message, str) and message else reason
+        # Redacted before it is cut, so that no part of a secret is left at the cut.
+        text = _redact(text, secrets)
         if len(text) > _MESSAGE_LIMIT:
             text = text[:_MESSAGE_LIMIT] + "..."
-        return text, str(code) if isinstance(code, (str, int)) and code != "" else None
+        if not isinstance(code, (str, int)) or code == "":
+            return text, None
+        return text, _redact(str(code), secrets)
     content_type = headers.get("Content-Type", "").split(";", 1)[0].strip() or "a body"
     return f"{reason} (the server sent {content_type} of {len(body)} bytes, not a JSON error)", None
 

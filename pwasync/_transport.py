@@ -50,6 +50,7 @@ from pwasync._failures import (
     BodyTooLarge,
     api_error,
     describe,
+    secret_forms,
     transport_error,
 )
 from pwasync._retry import Cooldown, RetryPolicy, parse_retry_after
@@ -152,6 +153,7 @@ class Transport:
             "Accept": "application/json",
             "User-Agent": user_agent,
         }
+        self._secrets = secret_forms(authorization)
         self._timeout = timeout
         self._attempt_timeout = aiohttp.ClientTimeout(total=timeout)
         self.policy = policy
@@ -323,7 +325,9 @@ class Transport:
                 retry_after = parse_retry_after(
                     reply_headers.get("Retry-After"), date=reply_headers.get("Date")
                 )
-                error = api_error(route, status, reason, reply_headers, body, reply_id, retry_after)
+                error = api_error(
+                    route, status, reason, reply_headers, body, reply_id, retry_after, self._secrets
+                )
                 retryable = self._status_retryable(route, status, retry_after, error)
                 delay = self._plan_retry(route, error, retryable, retry_after, retry)
             if delay > 0:

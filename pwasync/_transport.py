@@ -85,7 +85,26 @@ def _segment(name: str, value: object) -> str:
     if _UNRESERVED.fullmatch(text):
         return text
     # quote with safe="" also encodes "/", so a value can never add a segment.
-    return quote(text, safe="")
+    try:
+        return quote(text, safe="")
+    except UnicodeEncodeError as error:
+        raise ValueError(
+            f"path parameter {name} contains a lone surrogate at position {error.start}, "
+            "which is not valid Unicode text; check how the value was decoded"
+        ) from None
+
+
+def _check_query(query: Mapping[str, str]) -> None:
+    # yarl drops lone surrogates from a query silently, which would send another value.
+    for name, value in query.items():
+        for text, what in ((name, "a query parameter name"), (value, f"query parameter {name}")):
+            try:
+                text.encode()
+            except UnicodeEncodeError as error:
+                raise ValueError(
+                    f"{what} contains a lone surrogate at position {error.start}, which is "
+                    "not valid Unicode text; check how the text was decoded"
+                ) from None
 
 
 class _RetryState:
@@ -288,6 +307,8 @@ class Transport:
         if route is None:
             raise ValueError(f"unknown operation id {operation!r}")
         url = self._url(route.fill(params))
+        if query:
+            _check_query(query)
         request_id = f"{self._id_prefix}-{next(self._id_counter)}"
         headers = {**self._headers, "X-Request-Id": request_id}
         data = None

@@ -1,9 +1,9 @@
 """``pwasync demo``: the main job of the SDK, end to end against an in-process emulator.
 
 The demo starts an emulator, provisions clusters concurrently and watches
-every run in one stream, lets some runs fail on purpose, provisions an AI
-Chat and waits for it to ingest a bucket, deletes the demo's sessions in one
-bulk run, and ends with a summary.
+every run in one stream, letting some runs fail on purpose. It then provisions
+an AI Chat and waits for it to ingest a bucket, deletes the demo's sessions in
+one bulk run, and ends with a summary.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""How ``pwasync demo`` shows its progress: live rows on a terminal, lines otherwise.
+"""Views of the progress of ``pwasync demo``: live rows on a terminal, lines otherwise.
 
 ``LiveView`` redraws one row per cluster and a spinner with rich. ``LineView``
 prints one plain line per change, and ``JsonView`` one JSON object per change;
@@ -37,7 +37,7 @@ __all__ = ["ClusterRow", "DemoSummary", "DemoView", "JsonView", "LineView", "Liv
 
 @attrs.define
 class ClusterRow:
-    """What the demo knows about one cluster's provisioning run."""
+    """The state of one cluster's provisioning run, as the demo displays it."""
 
     name: str
     infra_id: str
@@ -94,7 +94,7 @@ def summary_rows(summary: DemoSummary) -> list[tuple[str, str]]:
 
 
 class DemoView:
-    """The stages of the demo as a view sees them; each subclass renders them its own way."""
+    """A view with one method per stage of the demo, which each subclass renders its own way."""
 
     def intro(self, *, url: str, clusters: int, steps: int, step_seconds: float) -> None:
         """Announce the emulator and the plan."""
@@ -139,7 +139,8 @@ class LineView(DemoView):
 
     def step_changed(self, row: ClusterRow, step: ProvisionStep) -> None:
         self._out.line(
-            f"{row.name}: step {row.done_steps}/{row.total_steps} {step.name} {step.status.value}"
+            f"{row.name}: {step.name} {step.status.value} "
+            f"({row.done_steps}/{row.total_steps} steps done)"
         )
 
     def cluster_finished(self, row: ClusterRow) -> None:
@@ -250,13 +251,14 @@ class LiveView(DemoView):
 
     @contextlib.contextmanager
     def provisioning(self, rows: Sequence[ClusterRow]) -> Iterator[None]:
+        # Columns sized to fit 80 terminal columns with the longest default step name.
         progress = Progress(
             SpinnerColumn(finished_text=" "),
             TextColumn("{task.description}", style="bold"),
-            TextColumn("{task.fields[step]}", style="cyan"),
-            BarColumn(bar_width=24),
+            BarColumn(bar_width=12),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
+            TextColumn("{task.fields[step]}", style="cyan"),
             TextColumn("{task.fields[state]}"),
             console=self._console,
         )
@@ -264,7 +266,7 @@ class LiveView(DemoView):
         with progress:
             for row in rows:
                 self._tasks[row.name] = progress.add_task(
-                    row.name, total=row.total_steps, step="waiting", state=""
+                    row.name, total=row.total_steps, step="", state="waiting"
                 )
             yield
         self._progress = None
@@ -275,7 +277,8 @@ class LiveView(DemoView):
         self._progress.update(
             self._tasks[row.name],
             completed=row.done_steps,
-            step=escape(f"{step.name} ({step.status.value})"),
+            step=escape(step.name),
+            state=escape(step.status.value),
         )
 
     def cluster_finished(self, row: ClusterRow) -> None:
@@ -283,13 +286,11 @@ class LiveView(DemoView):
             return
         task = self._tasks[row.name]
         if row.outcome == "succeeded":
-            state = "[green]succeeded[/]"
-            step = "done"
+            step, state = "", "[green]succeeded[/]"
         else:
-            state = f"[red]failed at {escape(row.failed_step or '')}[/]"
-            step = row.failed_step or ""
+            step, state = escape(row.failed_step or ""), "[bold red]failed[/]"
             self._progress.console.print(Text(_finished_sentence(row), style="red"))
-        self._progress.update(task, completed=row.done_steps, step=escape(step), state=state)
+        self._progress.update(task, completed=row.done_steps, step=step, state=state)
         self._progress.stop_task(task)
 
     @contextlib.contextmanager

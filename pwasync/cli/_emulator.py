@@ -39,11 +39,17 @@ _SECONDS = click.FloatRange(min=0, min_open=True)
     help="Seconds per provisioning step and per AI Chat phase.",
 )
 @click.option(
-    "--error-rate", type=_RATE, default=0.0, help="Share of requests answered with a 5xx, 0 to 1."
+    "--error-rate",
+    type=_RATE,
+    default=0.0,
+    help="Share of requests that get a 5xx response, 0 to 1.",
 )
 @click.option("--reset-rate", type=_RATE, default=0.0, help="Share of connections reset, 0 to 1.")
 @click.option(
-    "--rate-limit-rate", type=_RATE, default=0.0, help="Share of requests answered 429, 0 to 1."
+    "--rate-limit-rate",
+    type=_RATE,
+    default=0.0,
+    help="Share of requests that get a 429 response, 0 to 1.",
 )
 @click.option(
     "--requests-per-second",
@@ -87,10 +93,11 @@ def emulator(
 ) -> None:
     """Serve a Parallel Works API 4.x emulator until Ctrl-C.
 
-    Prints 'url: URL' and 'api_key: KEY' (the key of a platform admin, valid
-    only on this emulator), then 'cluster: NAME INFRA_ID' and 'run: NAME
-    INFRA_ID' lines; with --json, one JSON object with the same facts. Point
-    the other commands at it with --base-url URL and PW_API_KEY=KEY.
+    Prints 'url: URL' and 'api_key: KEY', the key of a platform admin that is
+    valid only on this emulator. Then come 'org:', 'user:', 'cluster: NAME
+    INFRA_ID' and 'run: NAME INFRA_ID' lines, or with --json one JSON object
+    with the same facts. Point the other commands at it with --base-url URL
+    and PW_API_KEY=KEY.
     """
     from pwasync.testing import Faults
 

@@ -150,7 +150,7 @@ def interval_options(func: _Command) -> _Command:
         type=SECONDS,
         default=30.0,
         show_default=True,
-        help="Longest poll interval while nothing changes, in seconds.",
+        help="Maximum poll interval while nothing changes, in seconds.",
     )(func)
     func = click.option(
         "--interval",

@@ -42,7 +42,7 @@ def jsonable(value: Any) -> Any:
 
 
 class Output:
-    """Where a command writes its results (stdout) and its notices (stderr)."""
+    """The output channels of a command: results on stdout, notices on stderr."""
 
     def __init__(self, *, json_mode: bool, console: Console | None = None) -> None:
         self.json_mode = json_mode

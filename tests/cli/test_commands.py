@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 
 from ._support import RunningEmulator, clean_env, run_pwasync, streaming
 
@@ -87,3 +89,15 @@ def test_emulator_rejects_unknown_failing_step() -> None:
     assert result.returncode == 2
     assert "unknown step 'nope'" in result.stderr
     assert "create_network" in result.stderr
+
+
+def test_sdk_import_skips_cli_dependencies() -> None:
+    """`import pwasync` loads neither click nor rich, which only the cli extra installs."""
+    probe = "import sys, pwasync; print(sorted({'click', 'rich'} & set(sys.modules)))"
+
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=60
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -88,3 +88,25 @@ def test_demo_rejects_more_failures_than_clusters() -> None:
 
     assert result.returncode == 2
     assert result.stderr.startswith("error: invalid --fail 3")
+
+
+def test_demo_closed_stdout_exits_quietly() -> None:
+    """When the reader of stdout goes away, the demo stops without a traceback."""
+    process = subprocess.Popen(
+        [*PWASYNC, *SMALL_DEMO, "--json"],
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+
+    first = process.stdout.readline()
+    process.stdout.close()
+    status = process.wait(timeout=COMMAND_TIMEOUT)
+    stderr = process.stderr.read()
+    process.stderr.close()
+
+    assert json.loads(first)["event"] == "started"
+    assert status == 1
+    assert stderr == b""

@@ -20,7 +20,7 @@ from pwasync.testing import Emulator, Faults, Stats
 
 T = TypeVar("T")
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
 
 @attrs.frozen
@@ -42,18 +42,20 @@ class RecordingServer:
 
 @asynccontextmanager
 async def serve(handler: Handler) -> AsyncIterator[RecordingServer]:
-    """Serve ``handler`` for every method and path on a free loopback port."""
+    """Serve ``handler`` for every method and path on a free loopback port.
+
+    A low-level server without a router passes every request on, even one
+    whose decoded path holds a newline, which a route pattern would not match.
+    """
     server = RecordingServer(url="", seen=[])
 
-    async def record(request: web.Request) -> web.StreamResponse:
+    async def record(request: web.BaseRequest) -> web.StreamResponse:
         server.seen.append(
             Seen(request.method, request.raw_path, request.headers.get("Authorization"))
         )
         return await handler(request)
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", record)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+    runner = web.ServerRunner(web.Server(record), shutdown_timeout=0.5)
     await runner.setup()
     try:
         site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -2,7 +2,7 @@
 
 Each test plants recognisable secrets (API keys and tokens, some the emulator
 accepts and some it rejects, a query value and a request body), drives calls
-that succeed and fail in every way the SDK knows with DEBUG logging on for
+that succeed and fail in every way the SDK reports, with DEBUG logging on for
 ``pwasync``, and searches every text a user could see for the secrets.
 """
 
@@ -201,7 +201,7 @@ async def test_no_secret_in_logs_errors_or_reprs() -> None:
     exposure.assert_clean(secrets, refused_logs)
 
 
-def _credential_of(request: web.Request) -> str:
+def _credential_of(request: web.BaseRequest) -> str:
     """Return the API key or token that ``request`` carries."""
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     if scheme == "Basic":
@@ -209,7 +209,7 @@ def _credential_of(request: web.Request) -> str:
     return value
 
 
-async def _echo_credential(request: web.Request) -> web.StreamResponse:
+async def _echo_credential(request: web.BaseRequest) -> web.StreamResponse:
     """Put the caller's credential into wrongly typed fields, or into an error message."""
     secret = _credential_of(request)
     header = request.headers.get("Authorization", "")

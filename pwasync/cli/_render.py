@@ -58,11 +58,8 @@ class Output:
         """Write one JSON object as a line (``--json``)."""
         click.echo(json.dumps(jsonable(value), ensure_ascii=False))
 
-    def line(self, text: str = "", *, style: str | None = None) -> None:
-        """Write one line of text; ``style`` applies only on a terminal."""
-        if self.console.is_terminal and style:
-            self.console.print(text, style=style, markup=False)
-            return
+    def line(self, text: str = "") -> None:
+        """Write one line of text, taken literally rather than as rich markup."""
         self.console.print(text, markup=False)
 
     def notice(self, text: str) -> None:

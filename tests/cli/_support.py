@@ -138,11 +138,10 @@ class StreamingCommand:
         status = self.process.wait(timeout=timeout)
         self._reader.join(timeout=timeout)
         rest: list[str] = []
-        while True:
-            line = self._lines.get_nowait() if not self._lines.empty() else None
-            if line is None:
-                break
-            rest.append(line)
+        while not self._lines.empty():
+            line = self._lines.get_nowait()
+            if line is not None:
+                rest.append(line)
         assert self.process.stderr is not None
         return status, "".join(rest), self.process.stderr.read()
 

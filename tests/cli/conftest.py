@@ -12,9 +12,9 @@ import pytest
 from ._support import CLUSTERS, COMMAND_TIMEOUT, PWASYNC, RunningEmulator, clean_env
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def emulator() -> Iterator[RunningEmulator]:
-    """Serve one emulator subprocess for a test module, with a cluster session per test."""
+    """Serve one emulator subprocess for the command-line tests, with a cluster session per test."""
     command = [*PWASYNC, "emulator", "--json", "--step-seconds", "0.05"]
     for name in CLUSTERS:
         command += ["--cluster", name]

@@ -190,25 +190,38 @@ def leftover_tasks(before: set[asyncio.Task[Any]]) -> list[str]:
     return [task.get_name() for task in asyncio.all_tasks() if task not in before]
 
 
-async def check_slots_free(pw: Client, emulator: ThreadedEmulator, slots: int) -> None:
-    """Assert that ``slots`` requests of ``pw`` can be in flight at once, and never more.
+async def check_slots_free(pw: Client, emulator: ThreadedEmulator) -> None:
+    """Assert that ``pw`` holds no connection or request slot, and still works at full width.
 
-    The client's connection pool and its own request limit both hold
-    ``max_concurrency`` slots, so one connection or slot still held by
-    earlier work would keep the server's peak below ``slots``.
+    NOTE: neither aiohttp's connector nor the client's request limit exposes
+    a count of what is held, so both counts are read from private attributes.
     """
-    await emulator.set_faults(Faults(latency=0.1))
+    slots = pw.max_concurrency
+    session = pw._session
+    assert session is not None
+    assert session.connector is not None
+    limiter = pw._transport._limiter
+    assert limiter is not None
+    assert len(session.connector._acquired) == 0
+    assert limiter._value == slots
+
+    await emulator.set_faults(Faults(latency=0.05))
     with anyio.fail_after(5):
         while pw.cooldown.remaining():  # noqa: ASYNC110 (no event to await)
             await anyio.sleep(0.05)
     await emulator.settle()
     await emulator.call(lambda emu: emu.reset_stats())
+    names: list[str] = []
+
+    async def whoami() -> None:
+        names.append(await pw.auth.whoami())
 
     async with anyio.create_task_group() as tasks:
         for _ in range(slots * 2):
-            tasks.start_soon(pw.auth.whoami)
+            tasks.start_soon(whoami)
 
     stats = await emulator.stats()
     await emulator.set_faults(None)
-    assert stats.requests == slots * 2
-    assert stats.max_in_flight == slots
+    assert names == [emulator.user] * slots * 2
+    assert stats.max_in_flight <= slots
+    assert len(session.connector._acquired) == 0

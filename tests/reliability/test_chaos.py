@@ -242,8 +242,8 @@ async def test_chaos_watches_and_bulk_stay_exact() -> None:
             for infra_id in runs.values()
         }
         listed = [image.name for image in await bulk_pw.images.list()]
-        await check_slots_free(watch_pw, watched, CONCURRENCY)
-        await check_slots_free(bulk_pw, bulk, CONCURRENCY)
+        await check_slots_free(watch_pw, watched)
+        await check_slots_free(bulk_pw, bulk)
 
     assert leftover == []
     events_checked = _check_watches(runs, watch_results, truths)

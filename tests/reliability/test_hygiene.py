@@ -116,7 +116,7 @@ async def test_cancelled_work_leaves_nothing_behind() -> None:
 
             assert leftover_tasks(before) == [], f"{scenario.__name__} in trial {trial}"
 
-        await check_slots_free(pw, emulator, SLOTS)
+        await check_slots_free(pw, emulator)
         assert await pw.auth.whoami() == emulator.user
 
     assert cancelled >= TRIALS // 2

@@ -128,11 +128,13 @@ class Emulator:
         if self._state == "closed":
             return
         self._state = "closed"
-        await self._provisioner.aclose()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-            logger.info("emulator on %s stopped", self._url)
+        # Shielded so that a cancelled caller (such as on Ctrl-C) still closes the socket.
+        with anyio.CancelScope(shield=True):
+            await self._provisioner.aclose()
+            if self._runner is not None:
+                await self._runner.cleanup()
+                self._runner = None
+                logger.info("emulator on %s stopped", self._url)
 
     def __del__(self, _warn: Any = warnings.warn) -> None:
         if getattr(self, "_state", "closed") in ("starting", "running"):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
+import sys
 import time
 
 from ._support import COMMAND_TIMEOUT, PWASYNC, clean_env, run_pwasync
@@ -110,3 +112,26 @@ def test_demo_closed_stdout_exits_quietly() -> None:
     assert json.loads(first)["event"] == "started"
     assert status == 1
     assert stderr == b""
+
+
+def test_demo_interrupt_closes_everything() -> None:
+    """Ctrl-C while clusters provision exits 130, closing the emulator without a warning."""
+    command = [sys.executable, "-W", "error::ResourceWarning", *PWASYNC[1:]]
+    process = subprocess.Popen(
+        [*command, "demo", "--json", "--step-seconds", "0.5"],
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+
+    first = process.stdout.readline()
+    second = process.stdout.readline()
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=COMMAND_TIMEOUT)
+
+    assert json.loads(first)["event"] == "started"
+    assert json.loads(second)["event"] == "step_changed"
+    assert process.returncode == 130
+    assert stderr == ""

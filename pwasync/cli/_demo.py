@@ -11,17 +11,17 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
+from pwasync import Client, ProvisionEvent, ProvisionEventKind, WatchFailure
 from pwasync.cli._demo_view import ClusterRow, DemoSummary, DemoView, JsonView, LineView, LiveView
 from pwasync.cli._errors import EXIT_OK, EXIT_USAGE
 from pwasync.cli._render import Output
 from pwasync.cli._runner import fail, run_command
 
 if TYPE_CHECKING:
-    from pwasync import Client
     from pwasync.testing import Emulator
 
 __all__ = ["demo"]
@@ -93,7 +93,7 @@ async def run_demo(
     view: DemoView, *, clusters: int, failing: int, step_seconds: float
 ) -> DemoSummary:
     """Run every stage of the demo against a fresh emulator and return its summary."""
-    from pwasync import Client
+    # The emulator module needs the testing extra, which the cli extra includes.
     from pwasync.testing import DEFAULT_STEPS, Emulator
 
     started = time.monotonic()
@@ -163,11 +163,11 @@ async def _watch_runs(
                 _apply_event(row, event, view, elapsed=time.monotonic() - started)
 
 
-def _apply_event(row: ClusterRow, event: Any, view: DemoView, *, elapsed: float) -> None:
-    from pwasync.models import ProvisionEvent
-
-    if not isinstance(event, ProvisionEvent):
-        # A watch that ended with an error inside watch_many; the other runs go on.
+def _apply_event(
+    row: ClusterRow, event: ProvisionEvent | WatchFailure, view: DemoView, *, elapsed: float
+) -> None:
+    if isinstance(event, WatchFailure):
+        # This run's watch ended with an error inside watch_many; the other runs go on.
         row.outcome = "failed"
         row.error = f"watch failed: {event.error}"
         row.elapsed = elapsed
@@ -175,7 +175,7 @@ def _apply_event(row: ClusterRow, event: Any, view: DemoView, *, elapsed: float)
         return
     snapshot = event.snapshot
     row.done_steps = sum(1 for step in snapshot.steps if step.status.finished)
-    if event.kind == "finished":
+    if event.kind is ProvisionEventKind.FINISHED:
         row.outcome = snapshot.outcome.value
         row.elapsed = elapsed
         failed = snapshot.failed_steps
@@ -184,13 +184,14 @@ def _apply_event(row: ClusterRow, event: Any, view: DemoView, *, elapsed: float)
             row.error = failed[0].error.strip() or "no error text"
         view.cluster_finished(row)
         return
-    if event.kind == "status_changed" and event.step is not None:
+    if event.kind is ProvisionEventKind.STATUS_CHANGED and event.step is not None:
         row.current_step = event.step.name
         view.step_changed(row, event.step)
 
 
 async def _ingest_chat(pw: Client, emu: Emulator, view: DemoView, *, step_seconds: float) -> float:
     started = time.monotonic()
+    # Each wait covers two emulator phases; the margin is for a busy machine.
     timeout = 20 * step_seconds + 10
     interval = max(0.01, step_seconds / 4)
     with view.waiting(f"Provisioning AI Chat {CHAT_NAME!r}..."):

@@ -323,6 +323,8 @@ def _finished_sentence(row: ClusterRow) -> str:
     if row.outcome == "succeeded":
         steps = f"{row.done_steps}/{row.total_steps} steps"
         return f"{row.name}: succeeded, {steps} in {row.elapsed:.1f} s"
+    if row.failed_step is None:
+        return f"{row.name}: failed: {row.error}"
     return f"{row.name}: failed at step {row.failed_step!r}: {row.error}"
 
 

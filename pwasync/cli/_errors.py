@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from pwasync._errors import (
+from pwasync import (
     APIError,
     AuthenticationError,
     ConnectError,

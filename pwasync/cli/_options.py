@@ -5,17 +5,15 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import attrs
 import click
 
+from pwasync import Client
 from pwasync.cli._errors import EXIT_USAGE, CommandError, describe_origin
 from pwasync.cli._render import Output
-
-if TYPE_CHECKING:
-    from pwasync import Client
 
 __all__ = [
     "SECONDS",
@@ -124,8 +122,6 @@ def connect(options: CommonOptions) -> Client:
             "then run the command again",
             exit_code=EXIT_USAGE,
         )
-    from pwasync import Client
-
     environ = dict(os.environ)
     if options.base_url:
         environ[BASE_URL_VARIABLE] = options.base_url

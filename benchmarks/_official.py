@@ -16,20 +16,30 @@ rejects a value, so every adapter checks that it really produced models.
 from __future__ import annotations
 
 import base64
-import importlib.util
+import functools
+import importlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 INSTALL_HINT = (
-    "parallelworks-client is not installed; install it beside pwasync with "
-    "`pip install parallelworks-client` (nox -s bench does this)"
+    "parallelworks-client cannot be imported; install it beside pwasync with "
+    "`pip install parallelworks-client` (nox -s bench does this) on Python 3.11 or later"
 )
 
 
+@functools.cache
 def available() -> bool:
-    """Return whether the official client can be imported."""
-    return importlib.util.find_spec("parallelworks_client") is not None
+    """Return whether the official client can be imported on this Python.
+
+    Version 7.122.0 imports ``enum.StrEnum``, so it fails on Python 3.10 even
+    when installed.
+    """
+    try:
+        importlib.import_module("parallelworks_client.models.image")
+    except ImportError:
+        return False
+    return True
 
 
 def basic_credentials(api_key: str) -> str:

@@ -76,7 +76,7 @@ class Output:
         """Write a table of rows under ``columns``."""
         table = Table(title=title, title_justify="left")
         for column in columns:
-            table.add_column(column)
+            table.add_column(column, overflow="fold")
         for row in rows:
             table.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
         self.console.print(table)

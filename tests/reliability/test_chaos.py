@@ -249,6 +249,8 @@ async def test_chaos_watches_and_bulk_stay_exact() -> None:
     events_checked = _check_watches(runs, watch_results, truths)
     kinds = _check_bulk(names, bulk_results, listed)
     posts = _check_posts(_attempts_by_call(logs.records, "POST"), bulk_stats)
+    # One 201 per image that exists: no name was created twice.
+    assert bulk_stats.by_status.get(201, 0) == sum(name.startswith("chaos-") for name in listed)
     for stats in (watch_stats, bulk_stats):
         for kind in ("error", "reset", "rate_limit", "stall"):
             assert stats.faults.get(kind, 0) > 0, f"no {kind} fault struck"

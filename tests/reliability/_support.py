@@ -45,7 +45,7 @@ async def serve(handler: Handler) -> AsyncIterator[RecordingServer]:
     """Serve ``handler`` for every method and path on a free loopback port.
 
     A low-level server without a router passes every request on, even one
-    whose decoded path holds a newline, which a route pattern would not match.
+    whose decoded path contains a newline, which a route pattern would not match.
     """
     server = RecordingServer(url="", seen=[])
 
@@ -191,7 +191,7 @@ def leftover_tasks(before: set[asyncio.Task[Any]]) -> list[str]:
 
 
 async def check_slots_free(pw: Client, emulator: ThreadedEmulator) -> None:
-    """Assert that ``pw`` holds no connection or request slot, and still works at full width.
+    """Assert that ``pw`` keeps no connection or request slot, and still works at full width.
 
     NOTE: neither aiohttp's connector nor the client's request limit exposes
     a count of what is held, so both counts are read from private attributes.

@@ -1,7 +1,7 @@
 """Secret canaries: credentials, query values and bodies never show in logs, errors or reprs.
 
-Each test plants recognisable secrets (API keys and tokens, some the emulator
-accepts and some it rejects, a query value and a request body), drives calls
+Each test plants recognisable secrets: API keys and tokens (some the emulator
+accepts, some it rejects), a query value and a request body. It drives calls
 that succeed and fail in every way the SDK reports, with DEBUG logging on for
 ``pwasync``, and searches every text a user could see for the secrets.
 """

@@ -16,6 +16,8 @@ Faults: each poll goes through the client's transport, which already retries
 per the client's ``RetryPolicy``. A poll that still fails with a transient
 error (connection error, timeout, 429, 5xx) is retried by the watcher after
 the policy's backoff delay, or after the server's ``Retry-After`` for a 429.
+A ``Retry-After`` above the policy's ``max_retry_after`` ends the stream with
+the ``RateLimitError`` at once, as it ends a single call.
 ``RetryPolicy.attempts`` consecutive failed polls end the stream with the
 last error. Any other error, such as ``NotFoundError``, ends it at once.
 """
@@ -227,7 +229,7 @@ class WatchStream(Generic[E]):
             try:
                 return await self._fetch_before_deadline()
             except Exception as error:
-                if not is_transient(error):
+                if not is_transient(error) or self._waits_too_long(error):
                     raise
                 failures += 1
                 if failures >= self._retry.attempts:
@@ -254,6 +256,11 @@ class WatchStream(Generic[E]):
             return await self._fetch()
         assert scope.cancelled_caught
         raise self._timed_out()
+
+    def _waits_too_long(self, error: Exception) -> bool:
+        if not isinstance(error, RateLimitError) or error.retry_after is None:
+            return False
+        return error.retry_after > self._retry.max_retry_after
 
     def _failure_delay(self, failures: int, error: Exception) -> float:
         if isinstance(error, RateLimitError) and error.retry_after is not None:

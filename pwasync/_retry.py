@@ -63,8 +63,8 @@ class RetryPolicy:
     the client until that time has passed, so concurrent work slows down as a
     whole instead of each request discovering the limit on its own. With
     ``jitter``, each paused request then resumes at a random moment within as
-    long again as its pause, so the client does not spend the server's rate
-    budget in one burst.
+    long again as its pause, and waits again if another 429 arrived meanwhile,
+    so the client does not spend the server's rate budget in one burst.
 
     ``attempts`` counts the first try, so ``RetryPolicy(attempts=1)`` never
     retries. ``deadline`` bounds a whole call in seconds, waits included; a

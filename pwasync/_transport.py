@@ -442,7 +442,22 @@ class Transport:
     ) -> None:
         clock = self.policy.clock
         waited = 0.0
-        while (remaining := self.cooldown.not_before - clock()) > 0:
+        while True:
+            remaining = self.cooldown.not_before - clock()
+            if remaining <= 0:
+                if waited == 0 or not self.policy.jitter:
+                    return
+                # Resume at a random moment within as long again as the wait, not
+                # together with every other waiting request: a simultaneous restart
+                # spends the server's whole rate budget at once and draws the next
+                # round of 429s. The loop then checks the cooldown again, because
+                # another request may have hit a 429 during the spread.
+                spread = random.uniform(0.0, waited)
+                if deadline is not None:
+                    spread = min(spread, max(0.0, deadline - clock()))
+                await self.policy.sleep(spread)
+                waited = 0.0
+                continue
             if deadline is not None and clock() + remaining > deadline:
                 raise RateLimitError(
                     f"the client is rate limited for another {remaining:.1f} s, which is "
@@ -462,15 +477,6 @@ class Transport:
             )
             await self.policy.sleep(remaining)
             waited += remaining
-        if waited > 0 and self.policy.jitter:
-            # Resume at a random moment within as long again as the wait, not
-            # together with every other waiting request: a simultaneous restart
-            # spends the server's whole rate budget at once and draws the next
-            # round of 429s.
-            spread = random.uniform(0.0, waited)
-            if deadline is not None:
-                spread = min(spread, max(0.0, deadline - clock()))
-            await self.policy.sleep(spread)
 
     async def _attempt(
         self,

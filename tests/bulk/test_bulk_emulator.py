@@ -89,15 +89,15 @@ async def test_fail_fast_starts_nothing_after_failure(emulator: Emulator, pw: Cl
 
 
 async def _count_429s(emulator: Emulator, *, shared_cooldown: bool) -> int:
-    """Run 500 calls against the emulator's token bucket and return the 429s it sent."""
-    emulator.faults = Faults(requests_per_second=300, burst=50)
+    """Run 150 calls against the emulator's token bucket and return the 429s it sent."""
+    emulator.faults = Faults(requests_per_second=20, burst=50)
     emulator.reset_stats()
     policy = RetryPolicy(
         attempts=50, base_delay=0.01, max_delay=0.05, deadline=None, shared_cooldown=shared_cooldown
     )
 
     async with Client(api_key=emulator.api_key, base_url=emulator.url, retry=policy) as client:
-        report = await client.run_many(lambda _: client.auth.whoami(), range(500), concurrency=50)
+        report = await client.run_many(lambda _: client.auth.whoami(), range(150), concurrency=50)
 
     report.raise_for_failures()
     return emulator.stats.faults.get("throttle", 0)
@@ -106,11 +106,11 @@ async def _count_429s(emulator: Emulator, *, shared_cooldown: bool) -> int:
 async def test_shared_cooldown_provokes_fewer_429s(emulator: Emulator) -> None:
     """Against a token bucket, the shared cooldown provokes far fewer 429s than independent retries.
 
-    500 calls, concurrency 50, a bucket of 300 requests per second with a
-    burst of 50, whose 429s ask for Retry-After 1 s. Measured in three runs
-    on a shared 2-core machine: 22 to 51 throttled requests with the shared
-    cooldown against 100 to 275 with independent per-request retries, a
-    ratio of 4.4 to 5.4. The test requires a ratio of at least 3.
+    150 calls with concurrency 50 against a bucket of 20 requests per second
+    with a burst of 50, whose 429s ask for Retry-After 1 s. The rate sits far
+    below what the client can send even on a loaded machine, so independent
+    retries keep discovering the limit one request at a time while the shared
+    cooldown learns it once per pause.
     """
     shared = await _count_429s(emulator, shared_cooldown=True)
     independent = await _count_429s(emulator, shared_cooldown=False)

@@ -27,6 +27,7 @@ from pwasync._cursor import (
     StepMark,
     encode_chat_cursor,
     encode_provision_cursor,
+    log_bytes,
     log_digest,
     new_log_hasher,
 )
@@ -102,8 +103,8 @@ class ProvisionTracker:
             hasher = self._hashers.get(step.id)
             if hasher is None:
                 hasher = self._hashers[step.id] = new_log_hasher()
-                hasher.update(step.logs[: mark.log_length].encode("utf-8"))
-            hasher.update(new_logs.encode("utf-8"))
+                hasher.update(log_bytes(step.logs[: mark.log_length]))
+            hasher.update(log_bytes(new_logs))
             mark = StepMark(
                 status=mark.status, log_length=len(step.logs), log_digest=hasher.hexdigest()
             )

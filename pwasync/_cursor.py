@@ -35,6 +35,7 @@ __all__ = [
     "decode_provision_cursor",
     "encode_chat_cursor",
     "encode_provision_cursor",
+    "log_bytes",
     "log_digest",
     "new_log_hasher",
 ]
@@ -46,14 +47,23 @@ _ADVICE = "pass the cursor of an event unchanged, or None to start from the begi
 
 
 def new_log_hasher() -> Any:
-    """Return an incremental hasher for a step's delivered logs."""
+    """Return an incremental hasher for a step's delivered logs; feed it ``log_bytes``."""
     return hashlib.blake2b(digest_size=_DIGEST_BYTES)
+
+
+def log_bytes(text: str) -> bytes:
+    """Return the bytes of ``text`` that a log digest covers.
+
+    A JSON escape such as ``\\ud800`` decodes to a lone surrogate, which
+    strict UTF-8 cannot encode, so surrogates pass through as their own bytes.
+    """
+    return text.encode("utf-8", "surrogatepass")
 
 
 def log_digest(text: str) -> str:
     """Return the hex digest of ``text`` as a cursor stores it."""
     hasher = new_log_hasher()
-    hasher.update(text.encode("utf-8"))
+    hasher.update(log_bytes(text))
     return str(hasher.hexdigest())
 
 

@@ -45,3 +45,21 @@ async def test_retry_after_over_ceiling_ends_watch() -> None:
     assert caught.value.retry_after == 3600
     assert elapsed < 2
     assert server.requests == 1
+
+
+async def test_lone_surrogates_in_logs_delivered() -> None:
+    """Logs holding an escaped lone surrogate are delivered like any other text."""
+    replies = [
+        [step(0, "a", "provisioning", "\ud800start")],
+        [step(0, "a", "provisioned", "\ud800start\udfffend")],
+    ]
+    async with scripted(replies) as server:
+        events = await _events(server.url)
+
+    assert _kinds(events) == [
+        ("step_added", "provisioning", ""),
+        ("logs_appended", "provisioning", "\ud800start"),
+        ("logs_appended", "provisioned", "\udfffend"),
+        ("status_changed", "provisioned", ""),
+        ("finished", "", ""),
+    ]

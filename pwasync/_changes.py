@@ -62,6 +62,7 @@ class ProvisionTracker:
         # Steps taken from a cursor whose logs are checked when first polled.
         self._unverified: set[str] = set()
         self._shrunk: set[str] = set()
+        self._repeated: set[str] = set()
         self.finished = False
         if resume_from is not None:
             self._marks = dict(resume_from.steps)
@@ -78,7 +79,14 @@ class ProvisionTracker:
         if self.finished:
             return events
 
+        observed: set[str] = set()
         for step in sorted(snapshot.steps, key=lambda step: step.index):
+            # A second entry with the same id would be diffed against the
+            # first one's mark and flip its status back and forth every poll.
+            if step.id in observed:
+                self._warn_repeated(step)
+                continue
+            observed.add(step.id)
             self._observe_step(step, snapshot, events)
 
         if snapshot.outcome.finished:
@@ -133,6 +141,17 @@ class ProvisionTracker:
                 "records, so the cursor comes from another run or another platform; "
                 "start without a cursor"
             )
+
+    def _warn_repeated(self, step: ProvisionStep) -> None:
+        if step.id in self._repeated:
+            return
+        self._repeated.add(step.id)
+        logger.warning(
+            "provisioning run %s lists step id %r more than once; reporting only its "
+            "entry with the lowest index",
+            self.infra_id,
+            step.id,
+        )
 
     def _warn_shrunk(self, step: ProvisionStep, mark: StepMark) -> None:
         # Logs are append-only on the platform. A shorter text keeps the mark

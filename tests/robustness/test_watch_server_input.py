@@ -63,3 +63,23 @@ async def test_lone_surrogates_in_logs_delivered() -> None:
         ("status_changed", "provisioned", ""),
         ("finished", "", ""),
     ]
+
+
+async def test_repeated_step_id_reported_once() -> None:
+    """A step id listed twice is reported from its first entry, without flapping events."""
+    replies = [
+        [step(0, "a", "provisioning", "abc"), step(1, "a", "provisioned", "abcdef")],
+        [step(0, "a", "provisioning", "abc"), step(1, "a", "provisioned", "abcdef")],
+        [step(0, "a", "provisioning", "abc"), step(1, "a", "provisioned", "abcdef")],
+        [step(0, "a", "provisioned", "abcdef"), step(1, "a", "provisioned", "abcdef")],
+    ]
+    async with scripted(replies) as server:
+        events = await _events(server.url)
+
+    assert _kinds(events) == [
+        ("step_added", "provisioning", ""),
+        ("logs_appended", "provisioning", "abc"),
+        ("logs_appended", "provisioned", "def"),
+        ("status_changed", "provisioned", ""),
+        ("finished", "", ""),
+    ]

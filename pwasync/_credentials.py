@@ -114,7 +114,7 @@ def _host_from_jwt(token: str) -> str | None:
         return None
     try:
         claims = json.loads(_b64url_decode(parts[1]))
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):
         return None
     host = claims.get("platform_host") if isinstance(claims, dict) else None
     if not isinstance(host, str):

@@ -185,13 +185,14 @@ def _load(cursor: object, *, expected_type: str) -> dict[str, Any]:
         )
     try:
         document = json.loads(cursor)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise _malformed("it is not valid JSON") from None
     if not isinstance(document, dict):
         raise _malformed("it is not a JSON object")
 
     version = document.get("v")
-    if version != CURSOR_VERSION:
+    # An exact type check, because True and 1.0 compare equal to 1.
+    if version.__class__ is not int or version != CURSOR_VERSION:
         raise InvalidCursorError(
             f"invalid watch cursor: unsupported version {version!r} (this pwasync reads "
             f"version {CURSOR_VERSION}); {_ADVICE}"

@@ -119,6 +119,8 @@ def parse_json_object(raw: bytes, *, required: bool = True) -> dict[str, Any]:
         value = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise bad_request(f"request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise bad_request("request body is not valid JSON: it is nested too deeply") from None
     if not isinstance(value, dict):
         raise bad_request(f"request body must be a JSON object, got {_json_type(value)}")
     return value

@@ -24,6 +24,7 @@ last error. Any other error, such as ``NotFoundError``, ends it at once.
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import logging
 import math
@@ -122,8 +123,8 @@ class WatchStream(Generic[E]):
     event: the stream can be iterated again afterwards.
 
     ``timeout`` counts from the first ``__anext__``, on the monotonic clock.
-    ``on_poll`` is called with every polled state, before its events are
-    delivered, and an exception it raises ends the stream.
+    ``on_poll``, a plain function, is called with every polled state before
+    its events are delivered, and an exception it raises ends the stream.
     """
 
     def __init__(
@@ -141,6 +142,11 @@ class WatchStream(Generic[E]):
         check_pacing(interval, max_interval, timeout)
         if on_poll is not None and not callable(on_poll):
             raise TypeError(f"on_poll must be callable or None, got {type(on_poll).__name__}")
+        if inspect.iscoroutinefunction(on_poll):
+            raise TypeError(
+                "on_poll must be a plain function: the watch calls it without await, "
+                "so the body of an async function would never run"
+            )
         self._fetch: Callable[[], Awaitable[Any]] = fetch
         self._tracker: Tracker[Any, E] = tracker
         self._retry = retry

@@ -41,3 +41,18 @@ def test_deeply_nested_token_payload_rejected() -> None:
 
     with pytest.raises(ValueError, match="the credential encodes no host"):
         Client(token=f"eyJhbGciOiJub25lIn0.{payload}.signature")
+
+
+async def test_async_on_poll_rejected() -> None:
+    """An async on_poll, which would be called without await and never run, is a TypeError."""
+
+    async def on_poll(snapshot: object) -> None:
+        return None
+
+    async with scripted([[]]) as server, Client(api_key=API_KEY, base_url=server.url) as pw:
+        with pytest.raises(TypeError, match="on_poll must be a plain function"):
+            pw.provision_status.watch("acme", "inf-1", on_poll=on_poll)
+        with pytest.raises(TypeError, match="on_poll must be a plain function"):
+            await pw.provision_status.wait("acme", "inf-1", on_poll=on_poll)
+
+    assert server.requests == 0

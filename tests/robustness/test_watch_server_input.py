@@ -48,7 +48,7 @@ async def test_retry_after_over_ceiling_ends_watch() -> None:
 
 
 async def test_lone_surrogates_in_logs_delivered() -> None:
-    """Logs holding an escaped lone surrogate are delivered like any other text."""
+    """Logs that contain an escaped lone surrogate are delivered like any other text."""
     replies = [
         [step(0, "a", "provisioning", "\ud800start")],
         [step(0, "a", "provisioned", "\ud800start\udfffend")],

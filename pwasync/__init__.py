@@ -6,6 +6,8 @@ private. Models are also importable from ``pwasync.models``.
 
 from __future__ import annotations
 
+import logging
+
 from pwasync._bulk import BulkError, BulkReport, Outcome
 from pwasync._client import Client
 from pwasync._errors import (
@@ -54,6 +56,11 @@ from pwasync.models import (
 )
 
 __version__ = "0.1.0"
+
+# A library leaves logging configuration to the program. Without a handler of
+# its own, Python's last-resort handler would print WARNING records, such as a
+# retry that then succeeded, to stderr in every program that uses pwasync.
+logging.getLogger("pwasync").addHandler(logging.NullHandler())
 
 __all__ = [
     "JWK",

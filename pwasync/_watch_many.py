@@ -150,7 +150,8 @@ async def _pump(
         except (anyio.BrokenResourceError, anyio.ClosedResourceError):
             return
         except Exception as error:
-            logger.warning("watch of provisioning run %s failed: %r", infra_id, error)
+            # INFO, not WARNING: the caller receives the error as a WatchFailure.
+            logger.info("watch of provisioning run %s failed: %r", infra_id, error)
             try:
                 await send.send(WatchFailure(infra_id=infra_id, error=error))
             except (anyio.BrokenResourceError, anyio.ClosedResourceError):

@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 from ._support import RunningEmulator, clean_env, run_pwasync, streaming
 
 
@@ -101,3 +103,24 @@ def test_sdk_import_skips_cli_dependencies() -> None:
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("dependency", ["click", "rich"])
+def test_command_without_cli_extra_names_install(dependency: str) -> None:
+    """Without click or rich, `pwasync` exits 2 with one line naming the install command."""
+    # None in sys.modules makes the import fail as if the package were not installed.
+    probe = (
+        f"import sys; sys.modules[{dependency!r}] = None; sys.argv = ['pwasync', 'demo']; "
+        "from pwasync.cli import main; main()"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=60
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"error: the pwasync command needs {dependency}, which is not installed; "
+        "install the command with: pip install 'pwasync[cli]'"
+    ]
+    assert result.stdout == ""

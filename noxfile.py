@@ -51,10 +51,12 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python="3.12")
 def typecheck(session: nox.Session) -> None:
-    """Check types with mypy in strict mode."""
+    """Check types with mypy in strict mode, the package and the README's code blocks."""
     # mypy checks the Python 3.10 branches too, which import the backport.
     session.install("-e", ".[test]", "mypy>=1.10", "exceptiongroup>=1.2")
     session.run("mypy", "--strict")
+    # The test extra has no mypy, so the tests session skips this test.
+    session.run("pytest", "tests/test_readme.py", "-k", "test_python_blocks_type_check")
 
 
 @nox.session(python="3.12")

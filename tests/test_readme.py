@@ -5,13 +5,15 @@ run as a subprocess; pytest modules (they define ``test_`` functions) run
 under pytest in a subprocess; the tour's snippets use top-level ``await`` and
 run in this process against a fresh emulator, with the names the README says
 they assume. Console blocks name ``pwasync`` commands and package extras that
-must exist.
+must exist. Every Python block also passes ``mypy --strict`` as written, which
+needs mypy installed; ``nox -s typecheck`` runs that test.
 """
 
 from __future__ import annotations
 
 import ast
 import contextlib
+import importlib.util
 import io
 import re
 import shlex
@@ -77,6 +79,16 @@ TEST_MODULES = [
     block for block in PYTHON if re.search(r"^async def test_|^def test_", block.code, re.M)
 ]
 SNIPPETS = [block for block in PYTHON if block not in PROGRAMS and block not in TEST_MODULES]
+# The names that the tour's snippets assume, as the README introduces them.
+SNIPPET_NAMES = """\
+from pwasync import Client
+
+pw: Client
+org: str
+user: str
+infra_id: str
+infra_ids: list[str]
+"""
 
 
 def test_readme_has_each_kind_of_block() -> None:
@@ -197,3 +209,43 @@ def test_console_extras_exist(block: Block) -> None:
 
     for extra in re.findall(r"'\.\[([a-z]+)\]'", block.code):
         assert extra in declared
+
+
+def _typed_module(block: Block) -> str:
+    """Return a block as a module whose line numbers are the README's line numbers.
+
+    A snippet becomes the body of an async function, after the names it
+    assumes, because mypy rejects ``async with`` outside one.
+    """
+    lines = block.code.splitlines()
+    if block in SNIPPETS:
+        header = SNIPPET_NAMES.splitlines()
+        padding = [""] * (block.line - 1 - len(header))
+        body = [f"    {line}" if line else "" for line in lines]
+        return "\n".join([*header, *padding, "async def snippet() -> None:", *body]) + "\n"
+    return "\n".join([*[""] * block.line, *lines]) + "\n"
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("mypy") is None,
+    reason="mypy is not installed; nox -s typecheck runs this test",
+)
+def test_python_blocks_type_check(tmp_path: Path) -> None:
+    """Every Python block of the README passes mypy --strict as a user would copy it."""
+    paths = []
+    for block in PYTHON:
+        path = tmp_path / f"readme_line_{block.line}.py"
+        path.write_text(_typed_module(block), encoding="utf-8")
+        paths.append(str(path))
+
+    # From the repository root, pyproject.toml's mypy settings apply (strict, Python 3.10).
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", *paths],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=BLOCK_TIMEOUT,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr

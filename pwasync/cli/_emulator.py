@@ -75,6 +75,14 @@ _SECONDS = click.FloatRange(min=0, min_open=True)
     help="Start a simulated provisioning run of cluster NAME and print its infraId; "
     "with @STEP the run fails at that step. Repeatable.",
 )
+@click.option(
+    "--ai-chat",
+    "ai_chats",
+    multiple=True,
+    metavar="NAME",
+    help="Create AI Chat NAME in the user's namespace with bucket NAME-docs attached; "
+    "it provisions, then ingests, in one --step-seconds each. Repeatable.",
+)
 @output_options
 def emulator(
     *,
@@ -88,6 +96,7 @@ def emulator(
     seed: int,
     clusters: tuple[str, ...],
     runs: tuple[str, ...],
+    ai_chats: tuple[str, ...],
     json_mode: bool,
     debug: bool,
 ) -> None:
@@ -95,9 +104,9 @@ def emulator(
 
     Prints 'url: URL' and 'api_key: KEY', the key of a platform admin that is
     valid only on this emulator. Then come 'org:', 'user:', 'cluster: NAME
-    INFRA_ID' and 'run: NAME INFRA_ID' lines, or with --json one JSON object
-    with the same facts. Point the other commands at it with --base-url URL
-    and PW_API_KEY=KEY.
+    INFRA_ID', 'run: NAME INFRA_ID' and 'ai_chat: NAME' lines, or with --json
+    one JSON object with the same facts. Point the other commands at it with
+    --base-url URL and PW_API_KEY=KEY.
     """
     from pwasync.testing import Faults
 
@@ -113,6 +122,7 @@ def emulator(
     except ValueError as error:
         fail(f"invalid fault options: {error}", exit_code=EXIT_USAGE)
     planned = _parse_runs(runs, clusters)
+    _check_ai_chats(ai_chats)
 
     async def main() -> int:
         try:
@@ -125,6 +135,7 @@ def emulator(
                 faults=faults,
                 clusters=clusters,
                 runs=planned,
+                ai_chats=ai_chats,
             )
         except OSError as error:
             raise CommandError(
@@ -162,6 +173,20 @@ def _parse_runs(specs: tuple[str, ...], clusters: tuple[str, ...]) -> list[tuple
     return planned
 
 
+def _check_ai_chats(names: tuple[str, ...]) -> None:
+    from pwasync.testing._ops_ai_chats import CHAT_NAME
+
+    if len(set(names)) != len(names):
+        fail("invalid --ai-chat: each AI Chat name may be given once", exit_code=EXIT_USAGE)
+    for name in names:
+        if not CHAT_NAME.match(name):
+            fail(
+                f"invalid --ai-chat {name!r}: use 1 to 63 letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit",
+                exit_code=EXIT_USAGE,
+            )
+
+
 async def _serve(
     out: Output,
     *,
@@ -172,6 +197,7 @@ async def _serve(
     faults: Faults,
     clusters: tuple[str, ...],
     runs: list[tuple[str, str | None]],
+    ai_chats: tuple[str, ...],
 ) -> None:
     from pwasync.testing import serve
 
@@ -181,7 +207,9 @@ async def _serve(
             name: emu.start_provisioning(emu.org, emu.user, name, fail_at=fail_at)
             for name, fail_at in runs
         }
-        _announce(out, emu, registered, started)
+        for name in ai_chats:
+            emu.add_ai_chat(emu.org, emu.user, name, bucket_id=f"{name}-docs")
+        _announce(out, emu, registered, started, ai_chats)
 
     # serve() writes the url and api_key lines itself; JSON mode prints one object instead.
     await serve(
@@ -197,7 +225,13 @@ async def _serve(
         out.notice("emulator stopped")
 
 
-def _announce(out: Output, emu: Emulator, clusters: dict[str, str], runs: dict[str, str]) -> None:
+def _announce(
+    out: Output,
+    emu: Emulator,
+    clusters: dict[str, str],
+    runs: dict[str, str],
+    ai_chats: tuple[str, ...],
+) -> None:
     if out.json_mode:
         out.record(
             {
@@ -207,6 +241,7 @@ def _announce(out: Output, emu: Emulator, clusters: dict[str, str], runs: dict[s
                 "user": emu.user,
                 "clusters": clusters,
                 "runs": runs,
+                "ai_chats": list(ai_chats),
             }
         )
     else:
@@ -216,6 +251,8 @@ def _announce(out: Output, emu: Emulator, clusters: dict[str, str], runs: dict[s
             out.line(f"cluster: {name} {infra_id}")
         for name, infra_id in runs.items():
             out.line(f"run: {name} {infra_id}")
+        for name in ai_chats:
+            out.line(f"ai_chat: {name}")
         out.notice(
             f"Use it with: export PW_API_KEY=<api_key above>; pwasync whoami --base-url {emu.url}"
         )

@@ -17,6 +17,7 @@ from pwasync.testing._app import Dispatcher, Router, build_app
 from pwasync.testing._context import Server
 from pwasync.testing._faults import Faults
 from pwasync.testing._oidc import signing_key
+from pwasync.testing._ops_ai_chats import CHAT_NAME, CSPS
 from pwasync.testing._provisioner import DEFAULT_STEPS, Provisioner, validate_run
 from pwasync.testing._state import DEFAULT_STEP_SECONDS, Platform
 from pwasync.testing._stats import Stats, StatsRecorder
@@ -300,6 +301,41 @@ class Emulator:
             )
         self._provisioner.start(session, names, step_seconds=seconds, fail_at=fail_at)
         return infra_id
+
+    def add_ai_chat(
+        self,
+        org: str,
+        namespace: str,
+        name: str,
+        *,
+        csp: str = "aws",
+        bucket_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Create an AI Chat, optionally with a bucket attached, and return its wire object.
+
+        The chat provisions for ``step_seconds`` and then ingests its documents
+        for another ``step_seconds``, as one created through the API does.
+        Raises ``ValueError`` for a name or csp that the API rejects, or for a
+        chat that already exists.
+        """
+        self._require_running()
+        if not CHAT_NAME.match(name):
+            raise ValueError(
+                f"invalid AI Chat name {name!r}: use 1 to 63 letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit"
+            )
+        if csp not in CSPS:
+            raise ValueError(f"invalid csp {csp!r}: choose one of {', '.join(sorted(CSPS))}")
+        if (org, namespace, name) in self._platform.ai_chats:
+            raise ValueError(f"AI Chat {name!r} already exists in {org}/{namespace}")
+        self._platform.add_org(org)
+        # The same extra fields as a chat created through the API, all empty.
+        chat = self._platform.add_ai_chat(
+            org, namespace, name, csp, {}, description="", tags="", team="", baseInfraId=""
+        )
+        if bucket_id is not None:
+            chat.buckets[bucket_id] = None
+        return chat.to_wire(self._platform.now())
 
     def provision_status(self, infra_id: str) -> list[dict[str, Any]] | None:
         """Return the wire provision status of ``infra_id`` (``None`` before the first step)."""

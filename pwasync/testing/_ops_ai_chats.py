@@ -17,10 +17,10 @@ from pwasync.testing._context import Context, Handler
 from pwasync.testing._state import AIChat
 from pwasync.testing._wire import bad_request, conflict, json_response, no_content, not_found
 
-__all__ = ["CSPS", "HANDLERS"]
+__all__ = ["CHAT_NAME", "CSPS", "HANDLERS"]
 
 CSPS = frozenset({"aws", "azure", "google", "openstack", "oracle"})
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+CHAT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 # A Go duration such as "24h", "90m" or "1h30m", as the platform parses them.
 _DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")
 
@@ -57,7 +57,7 @@ async def create_chat(ctx: Context) -> web.StreamResponse:
     body = await ctx.body()
     name = body.string("name", required=True)
     assert name is not None
-    if not _NAME.match(name):
+    if not CHAT_NAME.match(name):
         raise bad_request(
             f"field 'name' must be 1 to 63 letters, digits, '.', '_' or '-', "
             f"starting with a letter or digit; got {name!r}"

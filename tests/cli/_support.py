@@ -29,6 +29,9 @@ CLUSTERS = (
     "interrupted",
 )
 
+# An AI Chat that the emulator creates with a bucket attached.
+AI_CHAT = "docs-assistant"
+
 
 @attrs.frozen
 class RunningEmulator:

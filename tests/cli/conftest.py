@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ._support import CLUSTERS, COMMAND_TIMEOUT, PWASYNC, RunningEmulator, clean_env
+from ._support import AI_CHAT, CLUSTERS, COMMAND_TIMEOUT, PWASYNC, RunningEmulator, clean_env
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +18,7 @@ def emulator() -> Iterator[RunningEmulator]:
     command = [*PWASYNC, "emulator", "--json", "--step-seconds", "0.05"]
     for name in CLUSTERS:
         command += ["--cluster", name]
+    command += ["--ai-chat", AI_CHAT]
     process = subprocess.Popen(
         command, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

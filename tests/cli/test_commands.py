@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from ._support import RunningEmulator, clean_env, run_pwasync, streaming
+from ._support import AI_CHAT, RunningEmulator, clean_env, run_pwasync, streaming
 
 
 def test_whoami_prints_user_and_organization(emulator: RunningEmulator) -> None:
@@ -64,12 +64,24 @@ def test_ai_chat_wait_unknown_chat_fails(emulator: RunningEmulator) -> None:
     assert "not found" in result.stderr
 
 
+def test_ai_chat_wait_ingested_chat(emulator: RunningEmulator) -> None:
+    """`ai-chat wait` on the chat that `emulator --ai-chat` created exits 0 once ingested."""
+    arguments = ["ai-chat", "wait", emulator.org, emulator.user, AI_CHAT]
+    options = ["--base-url", emulator.url, "--interval", "0.05", "--timeout", "20"]
+
+    result = run_pwasync([*arguments, *options], env=emulator.env())
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"AI Chat {emulator.user}/{AI_CHAT} is provisioned and ingested"
+
+
 def test_emulator_prints_url_key_and_runs() -> None:
     """`pwasync emulator` prints its URL, key and run ids, and stops cleanly on Ctrl-C."""
     arguments = ["emulator", "--step-seconds", "0.05", "--run", "a", "--run", "b@create_network"]
+    arguments += ["--ai-chat", "kb"]
 
     with streaming(arguments, env=clean_env()) as emulator:
-        lines = [emulator.next_line().strip() for _ in range(6)]
+        lines = [emulator.next_line().strip() for _ in range(7)]
         emulator.process.send_signal(signal.SIGINT)
         status, rest, stderr = emulator.finish()
 
@@ -79,6 +91,7 @@ def test_emulator_prints_url_key_and_runs() -> None:
     assert lines[3] == "user: admin"
     assert lines[4].startswith("run: a inf-")
     assert lines[5].startswith("run: b inf-")
+    assert lines[6] == "ai_chat: kb"
     assert status == 0, stderr
     assert rest == ""
     assert "Press Ctrl-C to stop." in stderr
@@ -91,6 +104,14 @@ def test_emulator_rejects_unknown_failing_step() -> None:
     assert result.returncode == 2
     assert "unknown step 'nope'" in result.stderr
     assert "create_network" in result.stderr
+
+
+def test_emulator_rejects_invalid_ai_chat_name() -> None:
+    """`--ai-chat` with a name the API would reject exits 2 and names the value."""
+    result = run_pwasync(["emulator", "--ai-chat", "two words"], env=clean_env())
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: invalid --ai-chat 'two words'")
 
 
 def test_sdk_import_skips_cli_dependencies() -> None:

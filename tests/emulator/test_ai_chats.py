@@ -123,3 +123,41 @@ async def test_deleted_chat_gone(
     assert deleted == 204
     assert after == 404
     assert listed == {"ai": []}
+
+
+async def test_add_ai_chat_with_bucket_ingests(
+    emu: Emulator, http: aiohttp.ClientSession, admin: dict[str, str]
+) -> None:
+    """`add_ai_chat` creates a chat with its bucket attached, which provisions then ingests."""
+    created = emu.add_ai_chat(emu.org, emu.user, "docs", bucket_id="docs-bucket")
+    path = f"/api/organizations/{emu.org}/ai/{emu.user}/docs"
+
+    ingested = await wait_for(http, path, admin, "ingested")
+
+    assert created["provisioned"] is False
+    assert created["buckets"] == [{"id": "docs-bucket", "refreshInterval": None}]
+    assert ingested[-1]["provisioned"] is True
+    assert ingested[-1]["buckets"] == created["buckets"]
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "fragment"),
+    [
+        ("has space", {}, "invalid AI Chat name 'has space'"),
+        ("docs", {"csp": "nowhere"}, "invalid csp 'nowhere'"),
+    ],
+)
+async def test_add_ai_chat_rejects_bad_input(
+    emu: Emulator, name: str, options: dict[str, Any], fragment: str
+) -> None:
+    """`add_ai_chat` raises ValueError naming an invalid name or csp."""
+    with pytest.raises(ValueError, match=fragment):
+        emu.add_ai_chat(emu.org, emu.user, name, **options)
+
+
+async def test_add_ai_chat_rejects_duplicate(emu: Emulator) -> None:
+    """`add_ai_chat` raises ValueError for a chat that already exists."""
+    emu.add_ai_chat(emu.org, emu.user, "docs")
+
+    with pytest.raises(ValueError, match="already exists"):
+        emu.add_ai_chat(emu.org, emu.user, "docs")

@@ -8,6 +8,7 @@ watch still running and returns only when all of them have stopped.
 from __future__ import annotations
 
 import logging
+import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
@@ -21,6 +22,9 @@ from pwasync._watch import WatchStream
 from pwasync._watchers import DEFAULT_INTERVAL, DEFAULT_MAX_INTERVAL, watch_provisioning
 from pwasync.models.events import ProvisionEvent, WatchFailure
 from pwasync.models.provisioning import ProvisionSnapshot
+
+if sys.version_info < (3, 11):
+    from exceptiongroup import BaseExceptionGroup
 
 __all__ = ["DEFAULT_WATCH_CONCURRENCY", "MultiWatch", "WatchItem"]
 
@@ -41,7 +45,8 @@ class MultiWatch:
     runs, and ends when every run has finished or failed. A run whose watch
     raises (``NotFoundError``, ``WaitTimeout``, too many failed polls) yields
     one ``WatchFailure`` and stops; the other runs go on. At most
-    ``concurrency`` polls are in flight at once, across all runs.
+    ``concurrency`` polls are in flight at once, across all runs. An
+    exception raised inside the ``async with`` block leaves it unwrapped.
     """
 
     def __init__(
@@ -123,6 +128,14 @@ class MultiWatch:
         self._tasks.cancel_scope.cancel()
         try:
             return await self._tasks.__aexit__(exc_type, exc, traceback)
+        except BaseExceptionGroup as group:
+            # The pumps turn every Exception into a WatchFailure item, so a
+            # group that holds only the block's own exception is the task
+            # group wrapping it. Returning False re-raises that exception
+            # unchanged, so ``except KeyError`` around the block still works.
+            if exc is not None and len(group.exceptions) == 1 and group.exceptions[0] is exc:
+                return False
+            raise
         finally:
             self._receive.close()
 

@@ -21,6 +21,10 @@ from rich.text import Text
 
 __all__ = ["Output", "jsonable"]
 
+# The width of tables written to a pipe or a file, which has no width to fit:
+# wide enough that rich never wraps or cuts a cell.
+_PIPED_TABLE_WIDTH = 1_000_000
+
 
 def jsonable(value: Any) -> Any:
     """Convert models, enums and times into JSON-ready values with snake_case keys."""
@@ -73,10 +77,20 @@ class Output:
         *,
         title: str | None = None,
     ) -> None:
-        """Write a table of rows under ``columns``."""
+        """Write a table of rows under ``columns``.
+
+        On a terminal, long cells wrap to fit its width. Written to a pipe or
+        a file, each row stays on one line with every cell whole.
+        """
         table = Table(title=title, title_justify="left")
         for column in columns:
             table.add_column(column, overflow="fold")
         for row in rows:
             table.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
-        self.console.print(table)
+        if self.console.is_terminal:
+            self.console.print(table)
+            return
+        piped = Console(
+            file=self.console.file, width=_PIPED_TABLE_WIDTH, highlight=False, soft_wrap=True
+        )
+        piped.print(table)

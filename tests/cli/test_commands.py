@@ -52,6 +52,21 @@ def test_images_list_filters_by_csp(emulator: RunningEmulator) -> None:
     assert "\x1b" not in table.stdout
 
 
+def test_piped_table_keeps_cells_whole(emulator: RunningEmulator) -> None:
+    """A table written to a pipe keeps each row on one line, however narrow COLUMNS is."""
+    env = {**emulator.env(), "COLUMNS": "40"}
+    as_json = run_pwasync(["sessions", "list", "--base-url", emulator.url, "--json"], env=env)
+    table = run_pwasync(["sessions", "list", "--base-url", emulator.url], env=env)
+
+    sessions = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert table.returncode == 0, table.stderr
+    assert len(table.stdout.splitlines()) == len(sessions) + 5
+    for session in sessions:
+        row = next(line for line in table.stdout.splitlines() if f" {session['name']} " in line)
+        assert session["url"] in row
+        assert "\u2026" not in row
+
+
 def test_ai_chat_wait_unknown_chat_fails(emulator: RunningEmulator) -> None:
     """`ai-chat wait` on a chat that does not exist exits 1 with a not-found line."""
     result = run_pwasync(

@@ -7,6 +7,7 @@ import warnings
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -91,6 +92,7 @@ class Client:
         self._given_session = session
         self._session: aiohttp.ClientSession | None = None
         self._routes = build_routes(routes)
+        _check_base_path(self._base_url, self._routes)
         self._transport = Transport(
             base_url=self._base_url,
             authorization=credential.authorization(),
@@ -263,6 +265,25 @@ class Client:
                 source=self,
                 stacklevel=2,
             )
+
+
+def _check_base_path(base_url: str, routes: Mapping[str, Route]) -> None:
+    """Reject a base URL whose path ends with the segment that every route starts with.
+
+    Every route path already starts with ``/api/``, so ``https://host/api``
+    would send requests to ``/api/api/...``, which no server answers.
+    """
+    parts = urlsplit(base_url)
+    last_segment = parts.path.rsplit("/", 1)[-1]
+    if not last_segment:
+        return
+    if all(route.path.startswith(f"/{last_segment}/") for route in routes.values()):
+        origin = f"{parts.scheme}://{parts.netloc}{parts.path.removesuffix('/' + last_segment)}"
+        raise ValueError(
+            f"base_url {base_url!r} ends with '/{last_segment}', which every route path "
+            f"already starts with, so requests would go to '{parts.path}/{last_segment}/...'; "
+            f"use the base URL {origin!r} instead"
+        )
 
 
 def _check_options(

@@ -131,6 +131,33 @@ def test_bad_base_url(url: str, message: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("url", "origin"),
+    [
+        ("https://pw.example/api", "https://pw.example"),
+        ("https://pw.example/api/", "https://pw.example"),
+        ("https://pw.example/proxy/api", "https://pw.example/proxy"),
+    ],
+)
+def test_base_url_ending_in_api_rejected(url: str, origin: str) -> None:
+    """A base URL ending in /api, which every route adds again, raises naming the fix."""
+    with pytest.raises(ValueError, match="ends with '/api'") as raised:
+        Client(api_key="pwt_x.y", base_url=url)
+
+    assert f"use the base URL {origin!r} instead" in str(raised.value)
+
+
+def test_base_url_path_kept_when_routes_differ() -> None:
+    """A base URL path is kept when the routes do not all start with its last segment."""
+    client = Client(
+        api_key="pwt_x.y",
+        base_url="https://pw.example/api",
+        routes={"auth.whoami": "/whoami"},
+    )
+
+    assert client.base_url == "https://pw.example/api"
+
+
+@pytest.mark.parametrize(
     ("options", "error", "message"),
     [
         ({"timeout": 0}, ValueError, "timeout must be a finite number"),

@@ -7,6 +7,7 @@ exception messages never contain a credential, and nothing here adds one.
 
 from __future__ import annotations
 
+import os
 from urllib.parse import urlsplit
 
 from pwasync import (
@@ -95,9 +96,13 @@ def command_error_for(error: BaseException, *, resource: str, base_url: str) -> 
 
 def _describe_api_error(error: APIError, *, resource: str, base_url: str) -> str:
     if isinstance(error, AuthenticationError):
+        if os.environ.get("PW_API_KEY", "").strip() or not os.environ.get("PW_TOKEN", "").strip():
+            advice = "check that PW_API_KEY holds a valid key for this platform"
+        else:
+            advice = "check that PW_TOKEN holds a valid, unexpired token for this platform"
         return (
             f"authentication failed at {base_url} ({error.status}): the server rejected "
-            "the credential; check that PW_API_KEY holds a valid key for this platform"
+            f"the credential; {advice}"
         )
     if isinstance(error, PermissionDeniedError):
         return (
@@ -122,8 +127,8 @@ def _describe_transport_error(error: TransportError, *, base_url: str) -> str:
         )
     if isinstance(error, ConnectError):
         return (
-            f"could not connect to {base_url} ({error}); check --base-url or "
-            "PW_PLATFORM_HOST, and that the server is running"
+            f"could not connect to {base_url} ({error}); check that the server is running, "
+            "or choose another server with --base-url, PW_BASE_URL or PW_PLATFORM_HOST"
         )
     return f"request to {base_url} failed ({error})"
 

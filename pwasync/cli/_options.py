@@ -54,7 +54,11 @@ class CommonOptions:
         host = os.environ.get(HOST_VARIABLE, "").strip()
         if host:
             return f"https://{host}"
-        return "the platform host of PW_API_KEY"
+        try:
+            # The client derives the URL from the host encoded in the credential.
+            return describe_origin(Client.from_env(allow_insecure_http=True).base_url)
+        except (TypeError, ValueError):
+            return "the platform host of PW_API_KEY"
 
 
 def output_options(func: _Command) -> _Command:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 
 from ._support import RunningEmulator, clean_env, run_pwasync
@@ -64,6 +65,46 @@ def test_connection_refused_names_url() -> None:
     assert len(result.stderr.splitlines()) == 1
     assert result.stderr.startswith(f"error: could not connect to {url}")
     assert "secret" not in result.stderr
+
+
+def test_connection_refused_names_derived_url() -> None:
+    """Without a base URL, a failed connection names the URL from the key and how to change it."""
+    port = closed_port()
+    host = base64.urlsafe_b64encode(f"127.0.0.1:{port}".encode()).decode().rstrip("=")
+    env = {**clean_env(), "PW_API_KEY": f"pwt_{host}.secret"}
+
+    result = run_pwasync(["whoami"], env=env)
+
+    assert result.returncode == 1
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(f"error: could not connect to https://127.0.0.1:{port}")
+    assert "--base-url" in result.stderr
+    assert "PW_BASE_URL" in result.stderr
+    assert "PW_PLATFORM_HOST" in result.stderr
+    assert "secret" not in result.stderr
+
+
+def test_rejected_token_names_pw_token(emulator: RunningEmulator) -> None:
+    """A token the server rejects gives one line naming PW_TOKEN, not PW_API_KEY."""
+    env = {**clean_env(), "PW_TOKEN": "not-a-valid-token"}
+
+    result = run_pwasync(["whoami", "--base-url", emulator.url], env=env)
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: authentication failed")
+    assert "PW_TOKEN" in result.stderr
+    assert "PW_API_KEY" not in result.stderr
+    assert "not-a-valid-token" not in result.stderr
+
+
+def test_base_url_ending_in_api_rejected(emulator: RunningEmulator) -> None:
+    """A --base-url ending in /api exits 2 before any request, naming the URL to use."""
+    result = run_pwasync(["whoami", "--base-url", f"{emulator.url}/api"], env=emulator.env())
+
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert "ends with '/api'" in result.stderr
+    assert f"use the base URL {emulator.url!r} instead" in result.stderr
 
 
 def test_plain_http_to_remote_host_needs_insecure() -> None:

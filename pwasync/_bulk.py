@@ -9,6 +9,9 @@ far.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import math
 import sys
 from collections.abc import (
     AsyncIterable,
@@ -38,6 +41,8 @@ __all__ = [
     "run_many",
 ]
 
+logger = logging.getLogger("pwasync.bulk")
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -54,9 +59,11 @@ class Outcome(Generic[T, R]):
     """What running the function on one item produced.
 
     An outcome is in exactly one of three states: succeeded (``ok``; ``value``
-    holds the result), failed (``error`` holds the exception), or cancelled
-    (the run stopped before this item finished, after a failure with
-    ``fail_fast=True``).
+    holds the result), failed (``error`` holds the exception), or cancelled.
+    An item is cancelled when the run stopped before it finished, after a
+    failure with ``fail_fast=True``, or when ``func`` raised
+    ``CancelledError`` while the run itself was not cancelled (for example
+    because it awaited a task that other code cancelled).
     """
 
     index: int
@@ -89,7 +96,7 @@ class BulkReport(Generic[T, R]):
 
     @property
     def cancelled(self) -> list[Outcome[T, R]]:
-        """Outcomes of items that were cancelled or never started after a failure."""
+        """Outcomes of items that were cancelled, or never started after a failure."""
         return [outcome for outcome in self.outcomes if outcome.cancelled]
 
     @property
@@ -161,7 +168,9 @@ async def run_many(
     flight (their outcomes are marked cancelled) and no further item starts.
     Items never started are recorded as cancelled when ``items`` has a length
     (a list, a tuple, a range); an iterator without one is not advanced past
-    the point where the run stopped.
+    the point where the run stopped. A ``CancelledError`` that ``func`` raises
+    while neither the caller nor the run is being cancelled marks that item
+    cancelled, and the run goes on.
 
     ``on_progress(done, failed, total)`` is called after every finished item.
     Cancelling the caller cancels every call in flight before this returns.
@@ -284,6 +293,13 @@ class _Run(Generic[T, R]):
 
         try:
             value = await awaitable
+        except anyio.get_cancelled_exc_class():
+            if _cancelling_current_task():
+                raise
+            # func raised CancelledError for its own reasons. Letting it
+            # escape would cancel the whole task group without a record.
+            logger.info("run_many: func raised CancelledError on item %d; marked cancelled", index)
+            self._slots[index] = Outcome(index=index, item=item, cancelled=True)
         except Exception as error:
             _add_note(error, f"while running item {index}: {_short_repr(item)}")
             self._slots[index] = Outcome(index=index, item=item, error=error)
@@ -318,6 +334,19 @@ class _Run(Generic[T, R]):
         self._in_flight.clear()
         outcomes = tuple(slot for slot in self._slots if slot is not None)
         return BulkReport(outcomes=outcomes)
+
+
+def _cancelling_current_task() -> bool:
+    """Return whether a cancel scope or ``Task.cancel()`` is cancelling this task."""
+    deadline = anyio.current_effective_deadline()
+    if deadline == -math.inf or deadline <= anyio.current_time():
+        return True
+    # NOTE: Task.cancelling() exists from Python 3.11. On 3.10 a Task.cancel()
+    # aimed at a worker task directly, not through its task group, cannot be
+    # distinguished from a CancelledError that func raised.
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)
+    return cancelling is not None and cancelling() > 0
 
 
 def _add_note(error: BaseException, note: str) -> None:

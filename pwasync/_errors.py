@@ -30,7 +30,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pwasync.models import ProvisionSnapshot, ProvisionStep
+    from pwasync.models import ProvisionChild, ProvisionSnapshot, ProvisionStep
 
 __all__ = [
     "APIError",
@@ -200,19 +200,27 @@ class ResponseValidationError(PWAsyncError):
 
 
 class ProvisioningFailed(PWAsyncError):
-    """A provisioning run ended with at least one failed step.
+    """A provisioning run ended with at least one failed step or child.
 
     ``snapshot`` is the final state of the run; ``failures`` lists each failed
-    step with its decoded error text, in step order.
+    step with its decoded error text, in step order. ``failed_children``
+    lists each failed child, at any depth, paired with its top-level step.
+    The message names all of them with their error text.
     """
 
     def __init__(self, snapshot: ProvisionSnapshot) -> None:
         self.snapshot = snapshot
         self.failures: list[ProvisionStep] = list(snapshot.failed_steps)
-        names = ", ".join(
-            f"{step.name!r} ({step.error.strip() or 'no error text'})" for step in self.failures
+        self.failed_children: list[tuple[ProvisionStep, ProvisionChild]] = list(
+            snapshot.failed_children
         )
-        super().__init__(f"provisioning {snapshot.infra_id!r} failed at {names or 'a child step'}")
+        places = [f"{step.name!r} ({_error_text(step.error)})" for step in self.failures]
+        places.extend(
+            f"child {child.label or child.id!r} of {step.name!r} ({_error_text(child.error)})"
+            for step, child in self.failed_children
+        )
+        where = ", ".join(places) or "no failed step or child"
+        super().__init__(f"provisioning {snapshot.infra_id!r} failed at {where}")
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.snapshot,))
@@ -231,6 +239,10 @@ class WaitTimeout(PWAsyncError, TimeoutError):
 
 class InvalidCursorError(PWAsyncError, ValueError):
     """A watch cursor is malformed, of an unknown version, or for another resource."""
+
+
+def _error_text(error: str) -> str:
+    return error.strip() or "no error text"
 
 
 def _rebuild(cls: type[Exception], args: tuple[Any, ...], state: dict[str, Any]) -> Exception:

@@ -152,8 +152,23 @@ class ProvisionSnapshot:
 
     @property
     def failed_steps(self) -> tuple[ProvisionStep, ...]:
-        """The top-level steps whose own status is failed, in order."""
+        """The top-level steps whose own status is failed, in order.
+
+        A run can fail through a child alone, with every step's own status
+        successful: ``failed_children`` lists those.
+        """
         return tuple(step for step in self.steps if step.status is StepStatus.FAILED)
+
+    @property
+    def failed_children(self) -> tuple[tuple[ProvisionStep, ProvisionChild], ...]:
+        """Each failed child at any depth, paired with its top-level step, in order.
+
+        Children come depth first: a child before its own children.
+        """
+        failed: list[tuple[ProvisionStep, ProvisionChild]] = []
+        for step in self.steps:
+            failed.extend((step, child) for child in _failed_children(step.children))
+        return tuple(failed)
 
     @property
     def progress(self) -> float:
@@ -180,3 +195,12 @@ def _statuses(
         if node.children:
             statuses.extend(_statuses(node.children))
     return statuses
+
+
+def _failed_children(children: tuple[ProvisionChild, ...]) -> list[ProvisionChild]:
+    failed: list[ProvisionChild] = []
+    for child in children:
+        if child.status is StepStatus.FAILED:
+            failed.append(child)
+        failed.extend(_failed_children(child.children))
+    return failed

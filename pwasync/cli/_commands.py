@@ -6,6 +6,7 @@ import click
 
 from pwasync.cli._errors import EXIT_OK
 from pwasync.cli._options import (
+    NAME,
     SECONDS,
     CommonOptions,
     common_options,
@@ -43,9 +44,9 @@ def ai_chat() -> None:
 
 
 @ai_chat.command("wait")
-@click.argument("org")
-@click.argument("namespace")
-@click.argument("name")
+@click.argument("org", type=NAME)
+@click.argument("namespace", type=NAME)
+@click.argument("name", type=NAME)
 @click.option("--timeout", type=SECONDS, help="Give up after this many seconds (exit status 2).")
 @interval_options
 @common_options
@@ -73,7 +74,7 @@ def ai_chat_wait(
                 name,
                 timeout=timeout,
                 interval=interval,
-                max_interval=max(interval, max_interval),
+                max_interval=max_interval,
             )
         if out.json_mode:
             out.record(jsonable(chat))

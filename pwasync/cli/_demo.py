@@ -18,6 +18,7 @@ import click
 from pwasync import Client, ProvisionEvent, ProvisionEventKind, WatchFailure
 from pwasync.cli._demo_view import ClusterRow, DemoSummary, DemoView, JsonView, LineView, LiveView
 from pwasync.cli._errors import EXIT_OK, EXIT_USAGE
+from pwasync.cli._options import FiniteFloatRange
 from pwasync.cli._render import Output
 from pwasync.cli._runner import fail, run_command
 
@@ -52,7 +53,7 @@ _SEED = 7
 )
 @click.option(
     "--step-seconds",
-    type=click.FloatRange(0.01, 60.0),
+    type=FiniteFloatRange(0.01, 60.0),
     default=0.5,
     show_default=True,
     help="Seconds per provisioning step and per AI Chat phase.",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pwasync.cli._errors import EXIT_OK, EXIT_USAGE, CommandError
-from pwasync.cli._options import output_options
+from pwasync.cli._options import FiniteFloatRange, output_options
 from pwasync.cli._render import Output
 from pwasync.cli._runner import fail, run_command
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["emulator"]
 
 _RATE = click.FloatRange(min=0.0, max=1.0)
-_SECONDS = click.FloatRange(min=0, min_open=True)
+_SECONDS = FiniteFloatRange(min=0, min_open=True)
 
 
 @click.command()

@@ -69,9 +69,10 @@ def command_error_for(error: BaseException, *, resource: str, base_url: str) -> 
     if isinstance(error, ProvisioningFailed):
         return CommandError(str(error), exit_code=EXIT_FAILED)
     if isinstance(error, WaitTimeout):
+        # The SDK's message advises Python callers, so it is not repeated here.
         return CommandError(
-            f"timed out waiting for {resource}: {error}; "
-            "rerun with a longer --timeout or check the run on the platform",
+            f"timed out waiting for {resource}; "
+            "rerun with a longer --timeout, or without --timeout to wait until it ends",
             exit_code=EXIT_TIMEOUT,
         )
     if isinstance(error, InvalidCursorError):

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
-from urllib.parse import urlsplit
 
 import attrs
 import click
+from click.core import ParameterSource
 
 from pwasync import Client
 from pwasync.cli._errors import EXIT_USAGE, CommandError, describe_origin
 from pwasync.cli._render import Output
 
 __all__ = [
+    "NAME",
     "SECONDS",
     "CommonOptions",
+    "FiniteFloatRange",
     "common_options",
     "connect",
     "interval_options",
@@ -30,7 +33,30 @@ API_KEY_VARIABLE = "PW_API_KEY"
 TOKEN_VARIABLE = "PW_TOKEN"
 HOST_VARIABLE = "PW_PLATFORM_HOST"
 BASE_URL_VARIABLE = "PW_BASE_URL"
-SECONDS = click.FloatRange(min=0, min_open=True)
+
+
+class FiniteFloatRange(click.FloatRange):
+    """A ``click.FloatRange`` that also rejects ``nan`` and infinities, which pass its bounds."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
+class NonEmptyText(click.types.StringParamType):
+    """A string argument that must contain more than whitespace, such as a name or an id."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = super().convert(value, param, ctx)
+        if not text.strip():
+            self.fail(f"{value!r} is empty; give a name or an id.", param, ctx)
+        return text
+
+
+SECONDS = FiniteFloatRange(min=0, min_open=True)
+NAME = NonEmptyText()
 
 
 @attrs.frozen
@@ -132,31 +158,62 @@ def connect(options: CommonOptions) -> Client:
     try:
         return Client.from_env(environ=environ, allow_insecure_http=options.insecure)
     except ValueError as error:
-        raise CommandError(_configuration_message(error, options), exit_code=EXIT_USAGE) from None
+        message = _configuration_message(error, environ, options)
+        raise CommandError(message, exit_code=EXIT_USAGE) from None
 
 
-def _configuration_message(error: ValueError, options: CommonOptions) -> str:
-    message = f"invalid configuration: {error}"
-    scheme = urlsplit(options.base_url or "").scheme
-    if scheme == "http" and not options.insecure:
-        message += "; pass --insecure to allow plain http to this host"
-    return message
+def _configuration_message(
+    error: ValueError, environ: dict[str, str], options: CommonOptions
+) -> str:
+    if not options.insecure:
+        # The SDK's message names its Python option; on the command line it is --insecure.
+        try:
+            Client.from_env(environ=environ, allow_insecure_http=True)
+        except ValueError:
+            pass
+        else:
+            return (
+                f"plain http to {options.target()} would send the credential unencrypted; "
+                "use https, or pass --insecure if the network is trusted"
+            )
+    return f"invalid configuration: {error}"
 
 
 def interval_options(func: _Command) -> _Command:
-    """Add ``--interval`` and ``--max-interval`` (seconds) to a command that polls."""
-    func = click.option(
+    """Add ``--interval`` and ``--max-interval`` (seconds) to a command that polls.
+
+    A ``--max-interval`` given below ``--interval`` is a usage error. When
+    only ``--interval`` is given, above the default maximum, the maximum
+    becomes ``--interval``.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, interval: float, max_interval: float, **kwargs: Any) -> Any:
+        if max_interval < interval:
+            context = click.get_current_context()
+            if context.get_parameter_source("max_interval") is not ParameterSource.DEFAULT:
+                raise click.BadParameter(
+                    f"{max_interval:g} is below --interval {interval:g}; "
+                    "give a --max-interval of at least --interval",
+                    ctx=context,
+                    param_hint="'--max-interval'",
+                )
+            max_interval = interval
+        return func(*args, interval=interval, max_interval=max_interval, **kwargs)
+
+    command = wrapper
+    command = click.option(
         "--max-interval",
         type=SECONDS,
         default=30.0,
         show_default=True,
         help="Maximum poll interval while nothing changes, in seconds.",
-    )(func)
-    func = click.option(
+    )(command)
+    command = click.option(
         "--interval",
         type=SECONDS,
         default=2.0,
         show_default=True,
         help="First poll interval, in seconds; polling returns to it after each change.",
-    )(func)
-    return func
+    )(command)
+    return cast(_Command, command)

@@ -16,6 +16,7 @@ from pwasync import (
 )
 from pwasync.cli._errors import EXIT_FAILED, EXIT_OK
 from pwasync.cli._options import (
+    NAME,
     SECONDS,
     CommonOptions,
     common_options,
@@ -37,8 +38,8 @@ def provision() -> None:
 
 
 @provision.command("get")
-@click.argument("org")
-@click.argument("infra_id")
+@click.argument("org", type=NAME)
+@click.argument("infra_id", type=NAME)
 @common_options
 def get_command(org: str, infra_id: str, *, options: CommonOptions) -> None:
     """Print the steps and outcome of provisioning run INFRA_ID in organization ORG."""
@@ -61,8 +62,8 @@ class _WatchState:
 
 
 @provision.command("watch")
-@click.argument("org")
-@click.argument("infra_id")
+@click.argument("org", type=NAME)
+@click.argument("infra_id", type=NAME)
 @click.option("--cursor", help="Resume after the event that printed this cursor.")
 @click.option("--timeout", type=SECONDS, help="Stop after this many seconds (exit status 2).")
 @interval_options
@@ -93,7 +94,7 @@ def watch_command(
                 org,
                 infra_id,
                 interval=interval,
-                max_interval=max(interval, max_interval),
+                max_interval=max_interval,
                 timeout=timeout,
                 cursor=cursor,
             )
@@ -125,8 +126,8 @@ def watch_command(
 
 
 @provision.command("wait")
-@click.argument("org")
-@click.argument("infra_id")
+@click.argument("org", type=NAME)
+@click.argument("infra_id", type=NAME)
 @click.option("--timeout", type=SECONDS, help="Give up after this many seconds (exit status 2).")
 @interval_options
 @common_options
@@ -154,7 +155,7 @@ def wait_command(
                     infra_id,
                     timeout=timeout,
                     interval=interval,
-                    max_interval=max(interval, max_interval),
+                    max_interval=max_interval,
                 )
             except ProvisioningFailed as failed:
                 _print_outcome(out, failed.snapshot)

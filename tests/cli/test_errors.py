@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import socket
 
+import pytest
+
 from ._support import RunningEmulator, clean_env, run_pwasync
 
 
@@ -116,7 +118,32 @@ def test_plain_http_to_remote_host_needs_insecure() -> None:
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1
     assert "--insecure" in result.stderr
+    assert "allow_insecure_http" not in result.stderr
     assert "secret" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "option"),
+    [
+        (["provision", "wait", "acme", "inf-1", "--interval", "nan"], "'--interval'"),
+        (["provision", "watch", "acme", "inf-1", "--timeout", "inf"], "'--timeout'"),
+        (["demo", "--step-seconds", "nan"], "'--step-seconds'"),
+        (["emulator", "--step-seconds", "nan"], "'--step-seconds'"),
+        (["provision", "get", "acme", ""], "'INFRA_ID'"),
+        (["ai-chat", "wait", "acme", " ", "chat"], "'NAMESPACE'"),
+        (
+            ["provision", "wait", "acme", "inf-1", "--interval", "5", "--max-interval", "1"],
+            "'--max-interval'",
+        ),
+    ],
+)
+def test_bad_values_are_usage_errors(arguments: list[str], option: str) -> None:
+    """A non-finite number, an empty name or a max interval below the interval exits 2."""
+    result = run_pwasync(arguments, env=clean_env())
+
+    assert result.returncode == 2
+    assert f"Error: Invalid value for {option}" in result.stderr
+    assert "ValueError" not in result.stderr
 
 
 def test_debug_shows_traceback(emulator: RunningEmulator) -> None:

@@ -91,6 +91,8 @@ def test_wait_exits_two_on_timeout(emulator: RunningEmulator) -> None:
 
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("error: timed out waiting for provisioning run")
+    assert "rerun with a longer --timeout" in result.stderr
+    assert "None" not in result.stderr
     assert len(result.stderr.splitlines()) == 1
     assert "Traceback" not in result.stderr
 

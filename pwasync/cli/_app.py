@@ -17,8 +17,9 @@ __all__ = ["cli"]
 def cli() -> None:
     """Work with the Parallel Works API 4.x from the command line.
 
-    Commands that call an API server read the API key from PW_API_KEY and the
-    server from --base-url, PW_PLATFORM_HOST or the key itself. Try
+    Commands that call an API server read the API key from PW_API_KEY (or a
+    token from PW_TOKEN) and the server from --base-url, else PW_BASE_URL (a
+    URL), else PW_PLATFORM_HOST (a host name), else the host in the key. Try
     'pwasync demo' for a tour against a local emulator.
     """
 

@@ -160,3 +160,12 @@ def test_command_without_cli_extra_names_install(dependency: str) -> None:
         "install the command with: pip install 'pwasync[cli]'"
     ]
     assert result.stdout == ""
+
+
+def test_help_names_every_variable() -> None:
+    """`pwasync --help` names each environment variable that chooses the credential or server."""
+    result = run_pwasync(["--help"], env=clean_env())
+
+    assert result.returncode == 0, result.stderr
+    for variable in ("PW_API_KEY", "PW_TOKEN", "PW_BASE_URL", "PW_PLATFORM_HOST"):
+        assert variable in result.stdout

@@ -216,7 +216,8 @@ class Platform:
             "remotePort": 8080,
             "localPort": 0,
             "targetId": self.new_id("tgt-"),
-            "url": f"https://{self.host}/me/{namespace}/{name}/",
+            # The emulator serves plain http, so its session links do too.
+            "url": f"http://{self.host}/me/{namespace}/{name}/",
             "user": namespace,
             "namespace": namespace,
             "organization": self.users[namespace].org,

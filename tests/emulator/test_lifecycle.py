@@ -73,6 +73,13 @@ async def test_add_user_creates_org(emu: Emulator, http: aiohttp.ClientSession) 
         emu.add_user("ivy")
 
 
+async def test_session_url_uses_emulator_origin(emu: Emulator) -> None:
+    """A session's url starts with the emulator's own scheme and address, plain http."""
+    session = emu.add_session(emu.user, "notebook")
+
+    assert session["url"] == f"{emu.url}/me/{emu.user}/notebook/"
+
+
 async def test_stats_count_methods_and_statuses(
     emu: Emulator, http: aiohttp.ClientSession, admin: dict[str, str]
 ) -> None:

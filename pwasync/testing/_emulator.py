@@ -288,6 +288,13 @@ class Emulator:
         status is ``null`` for the first quarter step, then lists every step
         as ``pending``. Raises ``ValueError`` for bad options or a cluster
         session that already has steps.
+
+        The run belongs to cluster session ``session_number`` of ``cluster``
+        in ``org`` and ``namespace``, registered as ``add_cluster_session``
+        does. ``pw.provision_status`` reads it by the returned infraId, and
+        ``pw.clusters.update_provision_status`` addresses the same session by
+        org, namespace, cluster and session number. A session from
+        ``add_session`` is a separate record, even under the same name.
         """
         self._require_running()
         seconds = self._platform.step_seconds if step_seconds is None else step_seconds

@@ -79,7 +79,13 @@ def demo(*, clusters: int, failing: int, step_seconds: float, json_mode: bool, d
         await run_demo(view, clusters=clusters, failing=failing, step_seconds=step_seconds)
         return EXIT_OK
 
-    run_command(main, resource="the demo", base_url="the demo emulator", debug=debug)
+    run_command(
+        main,
+        resource="the demo",
+        base_url="the demo emulator",
+        debug=debug,
+        on_interrupt=lambda: out.notice("interrupted"),
+    )
 
 
 def _choose_view(out: Output) -> DemoView:
@@ -175,8 +181,8 @@ def _apply_event(
         view.cluster_finished(row)
         return
     snapshot = event.snapshot
-    row.done_steps = sum(1 for step in snapshot.steps if step.status.finished)
     if event.kind is ProvisionEventKind.FINISHED:
+        row.done_steps = sum(1 for step in snapshot.steps if step.status.finished)
         row.outcome = snapshot.outcome.value
         row.elapsed = elapsed
         failed = snapshot.failed_steps
@@ -185,7 +191,13 @@ def _apply_event(
             row.error = failed[0].error.strip() or "no error text"
         view.cluster_finished(row)
         return
-    if event.kind is ProvisionEventKind.STATUS_CHANGED and event.step is not None:
+    if event.step is None or event.kind is ProvisionEventKind.LOGS_APPENDED:
+        return
+    # One poll can bring several changes, and every event carries that poll's
+    # snapshot, so the count follows the status events instead of the snapshot.
+    was_finished = event.previous is not None and event.previous.status.finished
+    row.done_steps += int(event.step.status.finished) - int(was_finished)
+    if event.kind is ProvisionEventKind.STATUS_CHANGED:
         row.current_step = event.step.name
         view.step_changed(row, event.step)
 

@@ -72,6 +72,26 @@ def test_demo_json_lines_parse() -> None:
     assert {record["event"] for record in records} >= {"started", "step_changed", "cleanup"}
 
 
+def test_demo_json_counts_done_steps() -> None:
+    """Each step_changed line counts the steps finished as of that change, not of its poll."""
+    # Steps this short finish several at a time between two polls.
+    arguments = ["demo", "--clusters", "3", "--fail", "0", "--step-seconds", "0.01", "--json"]
+    finished = {"provisioned", "skipped", "warning", "deleted", "failed"}
+
+    result = run_pwasync(arguments, env=clean_env())
+
+    assert result.returncode == 0, result.stderr
+    statuses: dict[str, dict[str, str]] = {}
+    for line in result.stdout.splitlines():
+        record = json.loads(line)
+        if record["event"] != "step_changed":
+            continue
+        seen = statuses.setdefault(record["cluster"], {})
+        seen[record["step"]] = record["status"]
+        expected = sum(1 for status in seen.values() if status in finished)
+        assert record["done_steps"] == expected, line
+
+
 def test_demo_terminal_shows_live_rows() -> None:
     """Under a terminal the demo redraws live rows with escape codes and still exits 0."""
     status, output = run_in_terminal(SMALL_DEMO)
@@ -134,4 +154,4 @@ def test_demo_interrupt_closes_everything() -> None:
     assert json.loads(first)["event"] == "started"
     assert json.loads(second)["event"] == "step_changed"
     assert process.returncode == 130
-    assert stderr == ""
+    assert stderr == "interrupted\n"

@@ -209,6 +209,13 @@ class Dispatcher:
                 "emulator returned %d to %s %s", error.status, request.method, request.path
             )
             return envelope(error.status, error.reason, None, {})
+        except ConnectionResetError:
+            # The client left before the handler read its body, such as after
+            # giving up on a stall. No status is counted, as for a reset.
+            logger.debug(
+                "client closed the connection during %s %s", request.method, request.path
+            )
+            return None
         except Exception as error:
             logger.exception("emulator handler failed on %s %s", request.method, request.path)
             message = f"internal error in the emulator: {type(error).__name__}"
@@ -281,5 +288,6 @@ class Dispatcher:
 def build_app(dispatcher: Dispatcher) -> web.Application:
     """Return an aiohttp application that sends every request to ``dispatcher``."""
     app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", dispatcher.handle)
+    # [\s\S] and not ".", which would leave paths with an encoded newline to aiohttp.
+    app.router.add_route("*", r"/{tail:[\s\S]*}", dispatcher.handle)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -130,6 +131,32 @@ async def test_stall_outlasts_client_timeout(
 
     assert time.monotonic() - started < 5
     assert emu.stats.faults["stall"] == 1
+
+
+async def test_client_leaving_stall_is_no_error(
+    emu: Emulator,
+    http: aiohttp.ClientSession,
+    admin: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A client that gives up on a stalled POST leaves no error log and no counted status."""
+    emu.faults = Faults(stall_rate=1.0, stall_seconds=0.2)
+    path = f"/api/organizations/{emu.org}/ai/{emu.user}"
+
+    with pytest.raises(asyncio.TimeoutError):
+        async with http.post(
+            path,
+            headers=admin,
+            json={"name": "kb", "csp": "aws"},
+            timeout=aiohttp.ClientTimeout(total=0.05),
+        ):
+            pass
+    await asyncio.sleep(0.4)
+
+    assert emu.stats.faults["stall"] == 1
+    assert emu.stats.in_flight == 0
+    assert dict(emu.stats.by_status) == {}
+    assert [record for record in caplog.records if record.levelno >= logging.ERROR] == []
 
 
 async def test_short_stall_then_answers(

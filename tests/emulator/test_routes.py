@@ -7,6 +7,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+import yarl
 
 from pwasync._routes import ROUTES
 from pwasync.testing import Emulator
@@ -250,6 +251,24 @@ async def test_unknown_route_and_method(http: aiohttp.ClientSession, admin: dict
     assert method_status == 405
     assert wrong["error"] is True
     assert "GET" in wrong["message"]
+
+
+async def test_newline_path_gets_envelope(
+    http: aiohttp.ClientSession, admin: dict[str, str]
+) -> None:
+    """A path with an encoded newline reaches the router and gets the JSON error envelope."""
+    path = yarl.URL("/api/nothing%0Ahere", encoded=True)
+
+    async with http.get(path, headers=admin) as response:
+        status = response.status
+        body = await response.json()
+
+    assert status == 404
+    assert body == {
+        "error": True,
+        "message": "no route for GET /api/nothing\nhere",
+        "code": "not_found",
+    }
 
 
 async def test_request_id_header(http: aiohttp.ClientSession, admin: dict[str, str]) -> None:

@@ -212,9 +212,7 @@ class Dispatcher:
         except ConnectionResetError:
             # The client left before the handler read its body, such as after
             # giving up on a stall. No status is counted, as for a reset.
-            logger.debug(
-                "client closed the connection during %s %s", request.method, request.path
-            )
+            logger.debug("client closed the connection during %s %s", request.method, request.path)
             return None
         except Exception as error:
             logger.exception("emulator handler failed on %s %s", request.method, request.path)

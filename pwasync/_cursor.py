@@ -198,6 +198,8 @@ def _load(cursor: object, *, expected_type: str) -> dict[str, Any]:
             f"version {CURSOR_VERSION}); {_ADVICE}"
         )
     kind = document.get("type")
+    if kind is None:
+        raise _malformed(f"it names no watch type (expected {expected_type!r})")
     if kind != expected_type:
         raise InvalidCursorError(
             f"invalid watch cursor: it is for a {kind!r} watch, not {expected_type!r}; {_ADVICE}"

@@ -76,9 +76,12 @@ def command_error_for(error: BaseException, *, resource: str, base_url: str) -> 
             exit_code=EXIT_TIMEOUT,
         )
     if isinstance(error, InvalidCursorError):
+        # The SDK's advice, after the first "; ", addresses Python callers.
+        reason = str(error).split("; ", 1)[0].removeprefix("invalid watch cursor: ")
         return CommandError(
-            f"invalid --cursor for {resource}: {error}; "
-            "pass a cursor printed by 'pwasync provision watch' for the same run",
+            f"invalid --cursor for {resource}: {reason}; pass a cursor that "
+            "'pwasync provision watch' printed for the same run, or leave out --cursor "
+            "to start from the beginning",
             exit_code=EXIT_USAGE,
         )
     if isinstance(error, APIError):

@@ -222,6 +222,8 @@ def test_watch_rejects_malformed_cursor(emulator: RunningEmulator) -> None:
 
     assert result.returncode == 2
     assert result.stderr.startswith("error: invalid --cursor")
+    assert "leave out --cursor" in result.stderr
+    assert "None" not in result.stderr
     assert len(result.stderr.splitlines()) == 1
 
 

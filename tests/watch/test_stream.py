@@ -264,6 +264,7 @@ async def test_finished_cursor_ends_without_request() -> None:
         ("[]", "not a JSON object"),
         ('{"v": 2, "type": "provision"}', "unsupported version 2"),
         ('{"v": 1, "type": "ai_chat"}', "for a 'ai_chat' watch, not 'provision'"),
+        ('{"v": 1}', r"names no watch type \(expected 'provision'\)"),
         (
             '{"v": 1, "type": "provision", "infra_id": "infra-2", "finished": false, "steps": []}',
             "belongs to provisioning run 'infra-2', not 'infra-1'",

@@ -12,6 +12,11 @@ growth), then ``status_changed`` when its status differs from the one last
 reported. Logs come before the status because they describe what led to it,
 such as the last lines before a failure. ``finished`` follows every step event
 of the poll in which the run's outcome became succeeded or failed.
+
+Logs only grow on the platform. When a step's logs shrink, or the end of the
+text already delivered changes, the tracker treats them as rewritten: the
+next ``logs_appended`` carries the whole current text, with ``previous``
+showing empty logs, and the cursor records the new text.
 """
 
 from __future__ import annotations
@@ -46,6 +51,10 @@ __all__ = ["ChatTracker", "ProvisionTracker"]
 logger = logging.getLogger("pwasync.watch")
 
 _CHAT_FLAGS = ("provisioned", "currently_provisioning", "ingested")
+# Characters at the end of each step's delivered logs that every poll compares
+# to detect rewritten logs. Comparing a short tail keeps the cost of a poll
+# independent of the length of the logs.
+_TAIL_LENGTH = 64
 
 
 class ProvisionTracker:
@@ -59,9 +68,11 @@ class ProvisionTracker:
         # is rebuilt from the first ``log_length`` characters of the current
         # logs, which are the delivered text because logs are append-only.
         self._hashers: dict[str, Any] = {}
+        # The last characters delivered per unfinished step, to detect rewrites.
+        self._tails: dict[str, str] = {}
         # Steps taken from a cursor whose logs are checked when first polled.
         self._unverified: set[str] = set()
-        self._shrunk: set[str] = set()
+        self._rewritten: set[str] = set()
         self._repeated: set[str] = set()
         self.finished = False
         if resume_from is not None:
@@ -105,6 +116,13 @@ class ProvisionTracker:
         elif step.id in self._unverified and len(step.logs) >= mark.log_length:
             self._verify(step, mark)
 
+        if self._logs_rewritten(step, mark):
+            self._warn_rewritten(step, mark)
+            mark = StepMark(status=mark.status, log_length=0, log_digest=log_digest(""))
+            self._marks[step.id] = mark
+            self._unverified.discard(step.id)
+            self._hashers.pop(step.id, None)
+
         if len(step.logs) > mark.log_length:
             new_logs = step.logs[mark.log_length :]
             previous = self._as_reported(step, mark)
@@ -117,11 +135,10 @@ class ProvisionTracker:
                 status=mark.status, log_length=len(step.logs), log_digest=hasher.hexdigest()
             )
             self._marks[step.id] = mark
+            self._tails[step.id] = step.logs[-_TAIL_LENGTH:]
             events.append(
                 self._event(ProvisionEventKind.LOGS_APPENDED, snapshot, step, previous, new_logs)
             )
-        elif len(step.logs) < mark.log_length:
-            self._warn_shrunk(step, mark)
 
         if step.status != mark.status:
             previous = self._as_reported(step, mark)
@@ -130,6 +147,18 @@ class ProvisionTracker:
 
         if step.status.finished:
             self._hashers.pop(step.id, None)
+            self._tails.pop(step.id, None)
+
+    def _logs_rewritten(self, step: ProvisionStep, mark: StepMark) -> bool:
+        if len(step.logs) < mark.log_length:
+            return True
+        # NOTE: a rewrite that keeps the last characters delivered goes
+        # unnoticed while watching. Only a watcher resumed from a cursor
+        # checks the digest of the whole delivered text.
+        tail = self._tails.get(step.id)
+        if tail is None:
+            return False
+        return step.logs[mark.log_length - len(tail) : mark.log_length] != tail
 
     def _verify(self, step: ProvisionStep, mark: StepMark) -> None:
         self._unverified.discard(step.id)
@@ -153,21 +182,18 @@ class ProvisionTracker:
             step.id,
         )
 
-    def _warn_shrunk(self, step: ProvisionStep, mark: StepMark) -> None:
-        # Logs are append-only on the platform. A shorter text keeps the mark
-        # as it is, so that reporting resumes once the logs outgrow what was
-        # delivered, exactly as a watcher resumed from a cursor would do.
-        if step.id in self._shrunk:
+    def _warn_rewritten(self, step: ProvisionStep, mark: StepMark) -> None:
+        # Logged once per step: a server that rewrites logs may do so every poll.
+        if step.id in self._rewritten:
             return
-        self._shrunk.add(step.id)
+        self._rewritten.add(step.id)
         logger.warning(
-            "logs of step %r in provisioning run %s shrank from %d to %d characters; "
-            "reporting resumes once they grow past %d",
+            "logs of step %r in provisioning run %s were rewritten (%d characters "
+            "delivered, %d now); reporting the whole current text as new",
             step.name or step.id,
             self.infra_id,
             mark.log_length,
             len(step.logs),
-            mark.log_length,
         )
 
     @staticmethod

@@ -40,7 +40,9 @@ class ProvisionEvent:
     ``step_added`` and ``finished``. Its other fields are those of the polled
     step, because a watcher keeps only each step's status and log length
     between polls. ``new_logs`` is the text appended since the last report
-    (empty unless ``logs_appended``). ``cursor`` resumes a new watcher right
+    (empty unless ``logs_appended``). If the server rewrote the step's logs
+    instead of appending to them, ``new_logs`` is the whole current text and
+    ``previous`` has empty logs. ``cursor`` resumes a new watcher right
     after this event.
     """
 

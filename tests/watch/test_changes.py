@@ -126,16 +126,16 @@ def test_resume_rejects_logs_of_another_run() -> None:
         resumed.observe(snapshot(step("s0", "provisioning", "xyz and more")))
 
 
-def test_shrunk_logs_report_growth_past_delivered_length() -> None:
-    """Logs that shrink give no event, and only text past the delivered length is new."""
+def test_shrunk_logs_reported_whole_again() -> None:
+    """Logs that shrink are reported again in full, and later growth is counted from them."""
     tracker = ProvisionTracker("infra-1")
     tracker.observe(snapshot(step("s0", "provisioning", "abcdef")))
 
     shrunk = tracker.observe(snapshot(step("s0", "provisioning", "xy")))
     grown = tracker.observe(snapshot(step("s0", "provisioning", "xyzuvwQ")))
 
-    assert shrunk == []
-    assert _summary(grown) == [("logs_appended", "s0", "Q")]
+    assert _summary(shrunk) == [("logs_appended", "s0", "xy")]
+    assert _summary(grown) == [("logs_appended", "s0", "zuvwQ")]
 
 
 _STATUSES = [status.value for status in StepStatus if status is not StepStatus.UNKNOWN]

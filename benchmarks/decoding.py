@@ -9,12 +9,14 @@ official client with ``ProvisionStatusResponseRecord.from_dict`` per record
 pwasync caches parsed timestamps, because watchers fetch the same steps
 again and again. The main comparison therefore cycles through bodies whose
 time strings are all new to the cache, and a second pwasync row repeats one
-body, as a watcher polling an unchanged run does. Contenders alternate
-round by round and the ratio is taken per round.
+body, as a watcher polling an unchanged run does. Two diagnostic rows repeat
+the main comparison with the garbage collector off, to show its share.
+Contenders alternate round by round and the ratio is taken per round.
 """
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import time
@@ -31,6 +33,8 @@ PWASYNC = "pwasync converter, new timestamps"
 PWASYNC_REPEATED = "pwasync converter, the same body again"
 OFFICIAL = "official client `ProvisionStatusResponseRecord.from_dict`"
 PARSE = "`json.loads` of the body (not part of the conversion)"
+PWASYNC_NO_GC = "diagnostic: pwasync converter, new timestamps, garbage collector off"
+OFFICIAL_NO_GC = "diagnostic: official client, garbage collector off"
 
 # Five bodies of 2,400 distinct time strings each, 12,000 in all: more than the
 # 4,096 entries of pwasync's time cache (its size when this was written), so
@@ -45,6 +49,17 @@ def _time_per_step(convert: Callable[[Records], object], bodies: list[Records]) 
     for records in bodies:
         convert(records)
     return (time.perf_counter() - started) / len(bodies) / PROVISION_STEP_COUNT
+
+
+def _without_gc(measure: Callable[[], float]) -> Callable[[], float]:
+    def measure_without_gc() -> float:
+        gc.disable()
+        try:
+            return measure()
+        finally:
+            gc.enable()
+
+    return measure_without_gc
 
 
 def _check(bodies: list[Records]) -> None:
@@ -79,10 +94,12 @@ def _measure(rounds: int, repeats: int) -> dict[str, list[float]]:
         ),
         PARSE: lambda: _time_per_step(parse, [bodies[0]] * repeats),
     }
+    contenders[PWASYNC_NO_GC] = _without_gc(contenders[PWASYNC])
     if _official.available():
         contenders[OFFICIAL] = lambda: _time_per_step(
             _official.decode_provision_steps, next_bodies()
         )
+        contenders[OFFICIAL_NO_GC] = _without_gc(contenders[OFFICIAL])
 
     samples: dict[str, list[float]] = {name: [] for name in contenders}
     for round_number in range(rounds):

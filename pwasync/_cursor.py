@@ -7,6 +7,11 @@ resumed watcher check that the cursor belongs to the logs it now polls. For
 an AI Chat a cursor keeps the three state flags. Cursors are plain JSON, never pickle, so
 decoding one from an untrusted source runs no code.
 
+Cursors are ASCII: any other character, a lone surrogate from a JSON escape
+included, is written as a ``\\uXXXX`` escape, so a cursor can always be stored
+as UTF-8. Cursors written before, with those characters unescaped, still
+decode.
+
 Layout, version 1::
 
     {"v": 1, "type": "provision", "infra_id": "...", "finished": false,
@@ -107,7 +112,7 @@ def encode_provision_cursor(mark: ProvisionMark) -> str:
             for step_id, step in mark.steps
         ],
     }
-    return json.dumps(document, separators=_SEPARATORS, ensure_ascii=False)
+    return json.dumps(document, separators=_SEPARATORS)
 
 
 def encode_chat_cursor(mark: ChatMark) -> str:
@@ -118,7 +123,7 @@ def encode_chat_cursor(mark: ChatMark) -> str:
         "chat": list(mark.chat),
         "state": [mark.provisioned, mark.currently_provisioning, mark.ingested],
     }
-    return json.dumps(document, separators=_SEPARATORS, ensure_ascii=False)
+    return json.dumps(document, separators=_SEPARATORS)
 
 
 def decode_provision_cursor(cursor: object, infra_id: str) -> ProvisionMark:

@@ -180,6 +180,8 @@ class Client:
         """Open the HTTP session; calling it on an open client does nothing.
 
         Raises ``ClientClosedError`` on a closed client, which cannot be reopened.
+        The client then belongs to the running event loop: a call made from
+        another loop raises ``RuntimeError``.
         """
         if self._state == "open":
             return

@@ -185,6 +185,7 @@ class Transport:
         self._id_counter = itertools.count(1)
         self._session: aiohttp.ClientSession | None = None
         self._limiter: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 
     # Lifecycle, driven by the client.
@@ -193,6 +194,7 @@ class Transport:
         """Start sending through ``session``; called by ``Client.open()`` inside the loop."""
         self._session = session
         self._limiter = asyncio.Semaphore(self.max_concurrency)
+        self._loop = asyncio.get_running_loop()
 
     def detach(self) -> None:
         """Stop sending; any later request raises ``ClientClosedError``."""
@@ -215,6 +217,13 @@ class Transport:
             raise ClientClosedError(
                 "the aiohttp session given to the client was closed by its owner; "
                 "keep it open as long as the client is used"
+            )
+        if asyncio.get_running_loop() is not self._loop:
+            # aiohttp would fail later with a bare "Event loop is closed".
+            raise RuntimeError(
+                "the client was opened in another event loop, and its connections belong "
+                "to that loop; open a new Client in each event loop (each asyncio.run() "
+                "call starts a new one)"
             )
         return session
 

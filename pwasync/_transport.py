@@ -384,6 +384,12 @@ class Transport:
             self.cooldown.extend(retry_after)
         if not retryable:
             raise error
+        if self._closed:
+            # The failure most likely came from aclose() closing the connection.
+            raise ClientClosedError(
+                f"the client was closed while {route.method} {route.template} was in flight; "
+                "close the client only after its requests have finished"
+            ) from error
         if retry.attempt >= policy.attempts:
             _log_give_up(route, error, f"after {retry.attempt} attempts", retry.request_id)
             raise error

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
-import math
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timezone
@@ -15,6 +15,9 @@ import attrs
 __all__ = ["Cooldown", "RetryPolicy", "parse_retry_after"]
 
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+# Delay-seconds as HTTP defines them (ASCII digits), with an optional decimal
+# fraction. float() alone would also take "1_0", "1e3", "inf" and non-ASCII digits.
+_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -103,18 +106,15 @@ def parse_retry_after(value: str | None, *, date: str | None = None) -> float | 
     The value is a number of seconds or an HTTP date. A date is measured from
     the response's ``Date`` header when given, which removes clock skew
     between client and server, else from the local clock. A date in the past
-    gives 0. Returns ``None`` for a missing or unreadable value.
+    gives 0. A number too large for a float gives ``math.inf``, which is above
+    any ``max_retry_after``. Returns ``None`` for a missing or unreadable value.
     """
     if not value:
         return None
     text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        return _seconds_until(text, date)
-    if not math.isfinite(seconds) or seconds < 0:
-        return None
-    return seconds
+    if _SECONDS.fullmatch(text):
+        return float(text)
+    return _seconds_until(text, date)
 
 
 def _seconds_until(text: str, date: str | None) -> float | None:

@@ -64,8 +64,9 @@ def bench(session: nox.Session) -> None:
     """Run the benchmarks and rewrite benchmarks/RESULTS.md.
 
     The official client, parallelworks-client, is installed beside pwasync as
-    a peer to compare against; pwasync does not depend on it. Arguments after
-    ``--`` go to ``python -m benchmarks`` (``--quick``, ``--only NAME``).
+    a peer to compare against, because pwasync does not depend on it.
+    Arguments after ``--`` go to ``python -m benchmarks`` (``--quick``,
+    ``--only NAME``).
     """
     session.install("-e", ".[testing]", "parallelworks-client")
     command = " ".join(["nox -s bench", *(["--", *session.posargs] if session.posargs else [])])

@@ -44,7 +44,7 @@ def _stats(emulator: Emulator) -> dict[str, Any]:
 
 
 async def serve(options: argparse.Namespace) -> None:
-    """Serve, print the address and run ids, and answer commands until end of input."""
+    """Serve, print the address and run ids, and reply to commands until end of input."""
     loop = asyncio.get_running_loop()
     async with Emulator(faults=Faults(latency=options.latency), seed=1) as emulator:
         steps = [f"step_{number}" for number in range(options.steps)]

@@ -92,8 +92,8 @@ def child_server(module: str, *arguments: str) -> Iterator[ChildServer]:
     """Run ``python -m module arguments`` and yield it once it printed its first JSON line.
 
     The child serves until its standard input closes, which this context
-    manager does on exit; a child that does not exit within 10 seconds is
-    killed. Raises ``RuntimeError`` with the child's error output when it exits
+    manager does on exit. A child that does not exit within 10 seconds after
+    that is killed. Raises ``RuntimeError`` with the child's error output when it exits
     before printing its first line.
     """
     errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally clause below)

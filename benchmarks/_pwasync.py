@@ -60,8 +60,8 @@ def decode_images(records: list[dict[str, Any]]) -> list[Image]:
 def decode_provision_steps(records: list[dict[str, Any]]) -> ProvisionSnapshot:
     """Convert provision step records into a snapshot, as ``provision_status.get`` does.
 
-    ``get`` also sorts the steps when they arrive out of index order; the
-    benchmark bodies arrive in order, so only the order check runs there too.
+    ``get`` also sorts the steps when they arrive out of index order. The
+    benchmark bodies arrive in order, so here too only the order check runs.
     """
     steps = structure(records, tuple[ProvisionStep, ...])
     if any(left.index > right.index for left, right in pairwise(steps)):

@@ -1,4 +1,4 @@
-"""Figure 4: ``run_many`` over 2,000 operations with 20 ms of emulated latency.
+"""Bulk: ``run_many`` over 2,000 operations with 20 ms of emulated latency.
 
 The emulator runs in a separate process and delays every response by 20 ms
 (``Faults(latency=0.02)``). ``pw.run_many`` calls ``pw.auth.whoami()`` for
@@ -129,7 +129,7 @@ def _findings(samples: dict[str, list[Sample]], ideal: float) -> list[str]:
 
 
 def run(*, quick: bool) -> Figure:
-    """Measure figure 4; ``quick`` runs 200 items."""
+    """Measure the bulk figure; ``quick`` runs 200 items."""
     settings = QUICK if quick else FULL
     ideal = settings.items / CONCURRENCY * LATENCY
     with child_server("benchmarks._emulator_server", f"--latency={LATENCY}") as server:

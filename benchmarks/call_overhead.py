@@ -1,4 +1,4 @@
-"""Figure 1: requests per second of ``images.list`` against a fixed-body server.
+"""Call overhead: requests per second of ``images.list`` against a fixed-body server.
 
 Every contender fetches the same 20-image body from one aiohttp.web server
 running in a separate process, so the server's CPU stays off the client's
@@ -353,7 +353,7 @@ async def _run(base_url: str, settings: Settings) -> dict[int, dict[str, list[Sa
 
 
 def run(*, quick: bool) -> Figure:
-    """Measure figure 1; ``quick`` shortens every round for a smoke test."""
+    """Measure the call-overhead figure; ``quick`` shortens every round for a smoke test."""
     settings = QUICK if quick else FULL
     with child_server("benchmarks._fixed_server") as server:
         base_url = f"http://127.0.0.1:{server.info['port']}"

@@ -1,4 +1,4 @@
-"""Figure 2: converting a 1,000-step provision status response into models.
+"""Decoding: converting a 1,000-step provision status response into models.
 
 Each contender converts the same lists of step records, parsed with
 ``json.loads`` beforehand: pwasync with its converter into a
@@ -114,7 +114,7 @@ def _round_ratio(samples: dict[str, list[float]], numerator: str, denominator: s
 
 
 def run(*, quick: bool) -> Figure:
-    """Measure figure 2; ``quick`` takes fewer rounds."""
+    """Measure the decoding figure; ``quick`` takes fewer rounds."""
     rounds, repeats = (2, 2) if quick else (9, 5)
     samples = _measure(rounds, repeats)
 

@@ -1,4 +1,4 @@
-"""Figure 5: the time ``import pwasync`` takes against ``import aiohttp`` alone.
+"""Import time: the time ``import pwasync`` takes against ``import aiohttp`` alone.
 
 Each sample is a fresh interpreter that times the import statement with
 ``time.perf_counter``, so interpreter start-up is excluded. The two imports
@@ -66,7 +66,7 @@ def _attribution() -> str:
 
 
 def run(*, quick: bool) -> Figure:
-    """Measure figure 5; ``quick`` takes fewer samples."""
+    """Measure the import-time figure; ``quick`` takes fewer samples."""
     rounds = 3 if quick else 15
     for module in MODULES:
         _import_seconds(module)

@@ -1,4 +1,4 @@
-"""Figure 3: thousands of concurrent ``provision_status.watch`` streams in one process.
+"""Watchers at scale: thousands of concurrent ``provision_status.watch`` streams in one process.
 
 The emulator runs in a separate process with one slow provisioning run per
 watcher. The client process opens one ``Client`` with its default
@@ -6,8 +6,8 @@ watcher. The client process opens one ``Client`` with its default
 each consumed by its own task, as an application would.
 
 Two phases measure separately, because tracing allocations slows Python
-down: the first, with tracemalloc on, samples the memory held above a
-baseline taken after the client's first request; the second, with
+down. The first, with tracemalloc on, samples the memory held above a
+baseline taken after the client's first request. The second, with
 tracemalloc off, takes the client's CPU time per poll and counts the polls
 (from the emulator's request statistics) and the events delivered.
 """
@@ -244,7 +244,7 @@ def _figure(settings: Settings, memory: MemoryResult, cpu: CpuResult) -> Figure:
 
 
 def run(*, quick: bool) -> Figure:
-    """Measure figure 3; ``quick`` runs a few hundred watchers on short intervals."""
+    """Measure the watchers figure; ``quick`` runs a few hundred watchers on short intervals."""
     settings = QUICK if quick else FULL
     _raise_open_file_limit()
     arguments = (
@@ -253,8 +253,8 @@ def run(*, quick: bool) -> Figure:
         f"--step-seconds={settings.step_seconds}",
     )
     with child_server("benchmarks._emulator_server", *arguments) as server:
-        # A run reports no steps for its first quarter step; wait until every
-        # run has its steps, so that the watchers see real snapshots.
+        # A run reports no steps for its first quarter step. Waiting until
+        # every run has its steps lets the watchers see real snapshots.
         time.sleep(settings.step_seconds / 4 + 1)
         memory = asyncio.run(_memory_phase(server, settings))
         cpu = asyncio.run(_cpu_phase(server, settings))

@@ -14,6 +14,7 @@ import ipaddress
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -145,6 +146,7 @@ def normalize_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
     """
     if not isinstance(base_url, str):
         raise TypeError(f"base_url must be a string, got {type(base_url).__name__}")
+    _check_url_characters(base_url.strip())
     parts = urlsplit(base_url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"base_url must be an absolute http:// or https:// URL, got {base_url!r}")
@@ -163,6 +165,17 @@ def normalize_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
             "allow_insecure_http=True if the network is trusted"
         )
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+def _check_url_characters(base_url: str) -> None:
+    # urlsplit drops tabs and newlines and keeps other control characters,
+    # so either would reach the request line or the Host header.
+    for character in base_url:
+        if character.isspace() or unicodedata.category(character) == "Cc":
+            raise ValueError(
+                f"base_url contains {character!r}, and a URL cannot contain whitespace or "
+                f"control characters: {base_url!r}; remove it or percent-encode it"
+            )
 
 
 @attrs.frozen(repr=False)

@@ -17,6 +17,9 @@ import attrs
 __all__ = ["ROUTES", "Route", "build_routes"]
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# The characters RFC 3986 allows in a path, and percent-escapes. A space, a
+# control character, "?" or "#" would change the request line or the URL.
+_PATH_CHARACTER = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2}")
 
 
 @attrs.frozen
@@ -92,10 +95,19 @@ ROUTES: Final[Mapping[str, Route]] = dict(
 def build_routes(overrides: Mapping[str, str] | None = None) -> dict[str, Route]:
     """Return the route table with ``overrides`` (operation id -> path template) applied.
 
-    Raises ``ValueError`` for an unknown operation id, a path that does not start
-    with ``/``, or a path whose placeholders differ from the default route's,
-    because the SDK fills placeholders by name.
+    Raises ``TypeError`` when ``overrides`` is not a mapping, and
+    ``ValueError`` for an unknown operation id, a path that does not start
+    with ``/``, a path with a character that RFC 3986 does not allow in a
+    path (outside ``{placeholder}`` names), or a path whose placeholders
+    differ from the default route's, because the SDK fills placeholders by
+    name.
     """
+    if overrides is not None and not isinstance(overrides, Mapping):
+        raise TypeError(
+            "routes must be a mapping of operation id to path template, such as "
+            f"{{'sessions.get': '/api/sessions/{{namespace}}/{{name}}'}}, "
+            f"got {type(overrides).__name__}"
+        )
     table = dict(ROUTES)
     for operation, path in (overrides or {}).items():
         default = ROUTES.get(operation)
@@ -106,6 +118,7 @@ def build_routes(overrides: Mapping[str, str] | None = None) -> dict[str, Route]
             raise ValueError(
                 f"route for {operation!r} must be a path starting with '/', got {path!r}"
             )
+        _check_path_characters(operation, path)
         override = Route(operation, default.method, path)
         if sorted(override.params) != sorted(default.params):
             raise ValueError(
@@ -114,3 +127,13 @@ def build_routes(overrides: Mapping[str, str] | None = None) -> dict[str, Route]
             )
         table[operation] = override
     return table
+
+
+def _check_path_characters(operation: str, path: str) -> None:
+    rest = _PATH_CHARACTER.sub("", _PLACEHOLDER.sub("", path))
+    if rest:
+        raise ValueError(
+            f"route for {operation!r} contains {rest[0]!r}, which a URL path cannot "
+            f"contain unencoded: {path!r}; write the character percent-encoded "
+            "(a space as %20), or remove it"
+        )

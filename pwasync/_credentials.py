@@ -140,7 +140,8 @@ def normalize_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
     """Validate ``base_url`` and return it without a trailing slash.
 
     Raises ``ValueError`` unless it is an absolute http(s) URL without user
-    info, query or fragment, and for plain ``http`` to a host other than
+    info, query, fragment, whitespace or control characters (spaces around
+    it are stripped), and for plain ``http`` to a host other than
     loopback unless ``allow_insecure_http`` is true, because the credential
     would travel in clear text.
     """
@@ -168,8 +169,8 @@ def normalize_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
 
 
 def _check_url_characters(base_url: str) -> None:
-    # urlsplit drops tabs and newlines and keeps other control characters,
-    # so either would reach the request line or the Host header.
+    # urlsplit silently drops tabs and newlines, which changes the URL, and
+    # keeps other control characters, which would reach the request line.
     for character in base_url:
         if character.isspace() or unicodedata.category(character) == "Cc":
             raise ValueError(

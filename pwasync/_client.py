@@ -273,7 +273,7 @@ def _check_base_path(base_url: str, routes: Mapping[str, Route]) -> None:
     """Reject a base URL whose path ends with the segment that every route starts with.
 
     Every route path already starts with ``/api/``, so ``https://host/api``
-    would send requests to ``/api/api/...``, which no server answers.
+    would send requests to ``/api/api/...``, where no route of the API exists.
     """
     parts = urlsplit(base_url)
     last_segment = parts.path.rsplit("/", 1)[-1]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import math
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import datetime, timezone
+from typing import Any
 
 import anyio
 import attrs
@@ -20,14 +22,21 @@ RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 _SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
-def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not value > 0:
-        raise ValueError(f"RetryPolicy.{attribute.name} must be greater than 0, got {value!r}")
+def _check_number(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(
+            f"RetryPolicy.{name} must be a number (int or float), "
+            f"got {type(value).__name__} {value!r}"
+        )
 
 
-def _not_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not value >= 0:
-        raise ValueError(f"RetryPolicy.{attribute.name} must be 0 or more, got {value!r}")
+def _check_seconds(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    _check_number(attribute.name, value)
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(
+            f"RetryPolicy.{attribute.name} must be a finite number of seconds, 0 or more, "
+            f"got {value!r}"
+        )
 
 
 def _check_attempts(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -36,13 +45,54 @@ def _check_attempts(instance: object, attribute: attrs.Attribute[int], value: in
 
 
 def _check_multiplier(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not value >= 1:
-        raise ValueError(f"RetryPolicy.multiplier must be 1 or more, got {value!r}")
+    _check_number("multiplier", value)
+    if not (math.isfinite(value) and value >= 1):
+        raise ValueError(
+            f"RetryPolicy.multiplier must be a finite number, 1 or more, got {value!r}"
+        )
 
 
 def _check_deadline(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if value is not None and not value > 0:
-        raise ValueError(f"RetryPolicy.deadline must be greater than 0 or None, got {value!r}")
+    if value is None:
+        return
+    _check_number("deadline", value)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(
+            "RetryPolicy.deadline must be a finite number of seconds greater than 0, "
+            f"or None for no deadline, got {value!r}"
+        )
+
+
+def _to_statuses(value: Iterable[int]) -> frozenset[int]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise TypeError(
+            "RetryPolicy.retry_statuses must be a collection of int status codes, "
+            f"such as {{429, 503}}, got {type(value).__name__} {value!r}"
+        )
+    return frozenset(value)
+
+
+def _check_statuses(
+    instance: object, attribute: attrs.Attribute[frozenset[int]], value: frozenset[int]
+) -> None:
+    for status in value:
+        if isinstance(status, bool) or not isinstance(status, int):
+            raise TypeError(
+                "RetryPolicy.retry_statuses must contain int status codes, "
+                f"got {type(status).__name__} {status!r}"
+            )
+        if not 100 <= status <= 599:
+            raise ValueError(
+                f"RetryPolicy.retry_statuses must contain HTTP statuses from 100 to 599, "
+                f"got {status!r}"
+            )
+
+
+def _check_callable(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not callable(value):
+        raise TypeError(
+            f"RetryPolicy.{attribute.name} must be callable, got {type(value).__name__} {value!r}"
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -77,17 +127,21 @@ class RetryPolicy:
     """
 
     attempts: int = attrs.field(default=4, validator=_check_attempts)
-    base_delay: float = attrs.field(default=0.5, validator=_not_negative)
+    base_delay: float = attrs.field(default=0.5, validator=_check_seconds)
     multiplier: float = attrs.field(default=2.0, validator=_check_multiplier)
-    max_delay: float = attrs.field(default=30.0, validator=_not_negative)
+    max_delay: float = attrs.field(default=30.0, validator=_check_seconds)
     jitter: bool = True
-    max_retry_after: float = attrs.field(default=60.0, validator=_not_negative)
-    retry_statuses: frozenset[int] = attrs.field(default=RETRYABLE_STATUSES, converter=frozenset)
+    max_retry_after: float = attrs.field(default=60.0, validator=_check_seconds)
+    retry_statuses: frozenset[int] = attrs.field(
+        default=RETRYABLE_STATUSES, converter=_to_statuses, validator=_check_statuses
+    )
     deadline: float | None = attrs.field(default=120.0, validator=_check_deadline)
     shared_cooldown: bool = True
-    clock: Callable[[], float] = attrs.field(default=time.monotonic, eq=False, repr=False)
+    clock: Callable[[], float] = attrs.field(
+        default=time.monotonic, eq=False, repr=False, validator=_check_callable
+    )
     sleep: Callable[[float], Awaitable[None]] = attrs.field(
-        default=anyio.sleep, eq=False, repr=False
+        default=anyio.sleep, eq=False, repr=False, validator=_check_callable
     )
 
     def delays(self) -> Iterator[float]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 from types import TracebackType
@@ -62,8 +63,7 @@ class Emulator:
         routes: Mapping[str, str] | None = None,
         wrap_responses: bool = True,
     ) -> None:
-        if not step_seconds > 0:
-            raise ValueError(f"step_seconds must be a positive number, got {step_seconds!r}")
+        _check_arguments(port=port, step_seconds=step_seconds, seed=seed)
         if faults is not None and not isinstance(faults, Faults):
             raise TypeError(f"faults must be a pwasync.testing.Faults, got {type(faults).__name__}")
         self._bind = (host, port)
@@ -379,3 +379,21 @@ class Emulator:
     def active_runs(self) -> int:
         """The number of provisioning runs still advancing."""
         return self._provisioner.active_runs
+
+
+def _check_arguments(*, port: object, step_seconds: object, seed: object) -> None:
+    if isinstance(port, bool) or not isinstance(port, int):
+        raise TypeError(f"port must be an int, got {type(port).__name__} {port!r}")
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port must be from 0 to 65535 (0 picks a free port), got {port}")
+    if isinstance(step_seconds, bool) or not isinstance(step_seconds, (int, float)):
+        raise TypeError(
+            f"step_seconds must be a number of seconds, got {type(step_seconds).__name__} "
+            f"{step_seconds!r}"
+        )
+    if not (math.isfinite(step_seconds) and step_seconds > 0):
+        raise ValueError(
+            f"step_seconds must be a finite positive number of seconds, got {step_seconds!r}"
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")

@@ -143,5 +143,11 @@ def describe_origin(base_url: str) -> str:
     if not parts.scheme or not parts.netloc:
         return base_url
     host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
+    if ":" in host:
+        # urlsplit drops the brackets of an IPv6 address; a URL needs them.
+        host = f"[{host}]"
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
     return f"{parts.scheme}://{host}{port}"

@@ -79,7 +79,8 @@ class CommonOptions:
             return describe_origin(base_url)
         host = os.environ.get(HOST_VARIABLE, "").strip()
         if host:
-            return f"https://{host}"
+            # The client takes a host that carries a scheme as the whole URL.
+            return describe_origin(host if "://" in host else f"https://{host}")
         try:
             # The client derives the URL from the host encoded in the credential.
             return describe_origin(Client.from_env(allow_insecure_http=True).base_url)

@@ -30,6 +30,8 @@ TITLE = "Call overhead: `images.list` requests per second"
 CONCURRENCIES = (1, 64)
 # pwasync's requests/s as a share of raw aiohttp's, at every concurrency.
 RAW_TARGET = 0.85
+# The client CPU share above which a contender counts as CPU-bound.
+CPU_BOUND = 0.8
 PWASYNC = "pwasync `images.list`"
 RAW = "raw aiohttp + `json.loads`"
 OFFICIAL = "official client `get_platform_images.asyncio`"
@@ -211,7 +213,9 @@ def _decode_costs() -> DecodeCosts:
     )
 
 
-def _cpu_finding(concurrency: int, cpu: dict[str, float], decode: DecodeCosts) -> list[str]:
+def _cpu_finding(
+    concurrency: int, cpu: dict[str, float], rates: dict[str, float], decode: DecodeCosts
+) -> list[str]:
     """Split each contender's client CPU per request (in µs) into its parts."""
     extra = cpu[PWASYNC] - cpu[RAW]
     transport = cpu[PWASYNC_REQUEST] - cpu[RAW_BODY]
@@ -226,11 +230,12 @@ def _cpu_finding(concurrency: int, cpu: dict[str, float], decode: DecodeCosts) -
         f"the model conversion alone takes {decode.pwasync_same_body * 1e6:.0f} µs."
     ]
     budget = cpu[RAW] / RAW_TARGET
-    if cpu[PWASYNC] > budget:
+    busy = rates[PWASYNC] * cpu[PWASYNC] / 1e6
+    if cpu[PWASYNC] > budget and busy >= CPU_BOUND:
         findings.append(
-            f"Concurrency {concurrency}: when the client process is the bottleneck, requests/s "
-            "follow CPU per request, so reaching the ratio target needs at most "
-            f"{budget:.0f} µs per request, {cpu[PWASYNC] - budget:.0f} µs less than now."
+            f"Concurrency {concurrency}: pwasync kept the client process {busy:.0%} busy, so "
+            "its requests/s follow its CPU per request. Reaching the ratio target needs at "
+            f"most {budget:.0f} µs per request, {cpu[PWASYNC] - budget:.0f} µs less than now."
         )
     if OFFICIAL in cpu and HTTPX in cpu:
         findings.append(
@@ -247,7 +252,8 @@ def _findings(results: dict[int, dict[str, list[Sample]]], decode: DecodeCosts) 
     findings = []
     for concurrency, samples in results.items():
         cpu = {name: median([s.client_cpu for s in runs]) * 1e6 for name, runs in samples.items()}
-        findings.extend(_cpu_finding(concurrency, cpu, decode))
+        rates = {name: median([s.rate for s in runs]) for name, runs in samples.items()}
+        findings.extend(_cpu_finding(concurrency, cpu, rates, decode))
         busy = [
             name
             for name, runs in samples.items()

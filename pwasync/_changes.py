@@ -64,7 +64,7 @@ class ProvisionTracker:
         self.infra_id = infra_id
         self._marks: dict[str, StepMark] = {}
         # Incremental log hashers of the steps whose logs may still grow. A
-        # hasher holds about 400 bytes, so finished steps drop theirs. A hasher
+        # hasher takes about 400 bytes, so finished steps drop theirs. A hasher
         # is rebuilt from the first ``log_length`` characters of the current
         # logs, which are the delivered text because logs are append-only.
         self._hashers: dict[str, Any] = {}

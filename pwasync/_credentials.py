@@ -140,9 +140,9 @@ def normalize_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
     """Validate ``base_url`` and return it without a trailing slash.
 
     Raises ``ValueError`` unless it is an absolute http(s) URL without user
-    info, query, fragment, whitespace or control characters (spaces around
-    it are stripped), and for plain ``http`` to a host other than
-    loopback unless ``allow_insecure_http`` is true, because the credential
+    info, query, fragment, whitespace or control characters. Spaces around
+    it are stripped. Plain ``http`` to a host other than loopback also
+    raises unless ``allow_insecure_http`` is true, because the credential
     would travel in clear text.
     """
     if not isinstance(base_url, str):

@@ -97,7 +97,7 @@ def _check_callable(instance: object, attribute: attrs.Attribute[Any], value: ob
 
 @attrs.frozen(kw_only=True)
 class RetryPolicy:
-    """How a client retries failed requests.
+    """The rules by which a client retries failed requests.
 
     Idempotent methods (GET, PUT, DELETE) retry on a status in
     ``retry_statuses``, a connection error or a timeout. POST and PATCH retry

@@ -95,12 +95,11 @@ ROUTES: Final[Mapping[str, Route]] = dict(
 def build_routes(overrides: Mapping[str, str] | None = None) -> dict[str, Route]:
     """Return the route table with ``overrides`` (operation id -> path template) applied.
 
-    Raises ``TypeError`` when ``overrides`` is not a mapping, and
+    Raises ``TypeError`` when ``overrides`` is not a mapping. Raises
     ``ValueError`` for an unknown operation id, a path that does not start
-    with ``/``, a path with a character that RFC 3986 does not allow in a
-    path (outside ``{placeholder}`` names), or a path whose placeholders
-    differ from the default route's, because the SDK fills placeholders by
-    name.
+    with ``/``, or a path with a character that RFC 3986 does not allow in a
+    path (outside ``{placeholder}`` names). A path must also keep the default
+    route's placeholders, because the SDK fills them by name.
     """
     if overrides is not None and not isinstance(overrides, Mapping):
         raise TypeError(

@@ -2,8 +2,8 @@
 
 ``run_many`` awaits ``func(item)`` for every item with at most ``concurrency``
 calls in flight. A fixed set of workers pulls items from the input one at a
-time, so an input of a million items never becomes a million coroutines: at
-any moment the run holds ``concurrency`` items plus the outcomes recorded so
+time, so an input of a million items never becomes a million coroutines. At
+any moment the run keeps ``concurrency`` items plus the outcomes recorded so
 far.
 """
 
@@ -58,8 +58,8 @@ _ITEM_REPR_LIMIT = 200
 class Outcome(Generic[T, R]):
     """What running the function on one item produced.
 
-    An outcome is in exactly one of three states: succeeded (``ok``; ``value``
-    holds the result), failed (``error`` holds the exception), or cancelled.
+    An outcome is in exactly one of three states: succeeded (``ok``, with the
+    result in ``value``), failed (the exception in ``error``), or cancelled.
     An item is cancelled when the run stopped before it finished, after a
     failure with ``fail_fast=True``, or when ``func`` raised
     ``CancelledError`` while the run itself was not cancelled (for example
@@ -125,7 +125,7 @@ class BulkError(ExceptionGroup[Exception]):
     """The failures of a bulk run, as an exception group.
 
     Each exception carries a note naming the item it failed on (shown in
-    tracebacks), and ``outcomes`` holds the failed outcomes, items included.
+    tracebacks), and ``outcomes`` contains the failed outcomes, items included.
     It is caught with ``except* SomeError`` per failure type, or whole with
     ``except BulkError``.
 
@@ -167,7 +167,7 @@ async def run_many(
     unless ``fail_fast`` is true: then the first failure cancels the calls in
     flight (their outcomes are marked cancelled) and no further item starts.
     Items never started are recorded as cancelled when ``items`` has a length
-    (a list, a tuple, a range); an iterator without one is not advanced past
+    (a list, a tuple, a range). An iterator without one is not advanced past
     the point where the run stopped. A ``CancelledError`` that ``func`` raises
     while neither the caller nor the run is being cancelled marks that item
     cancelled, and the run goes on.

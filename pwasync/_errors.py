@@ -21,7 +21,7 @@
      +-- WaitTimeout               also a TimeoutError
      +-- InvalidCursorError
 
-Messages never contain a credential, a query string or a request body; response
+Messages never contain a credential, a query string or a request body. Response
 bodies are kept on the exception (``body``) but left out of ``str`` and ``repr``.
 """
 
@@ -229,7 +229,7 @@ class ProvisioningFailed(PWAsyncError):
 class WaitTimeout(PWAsyncError, TimeoutError):
     """A wait ended because its timeout passed before the awaited state arrived.
 
-    ``last`` holds the last state observed (a snapshot or a model), or ``None``.
+    ``last`` is the last state observed (a snapshot or a model), or ``None``.
     """
 
     def __init__(self, message: str, *, last: Any = None) -> None:

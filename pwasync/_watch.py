@@ -49,7 +49,7 @@ E_co = TypeVar("E_co", covariant=True)
 
 _GROWTH = 1.5
 _JITTER = 0.2
-# One generator for the jitter of every stream: a Random instance holds about
+# One generator for the jitter of every stream: a Random instance takes about
 # 2.5 KB of state, which thousands of concurrent watchers would each repeat.
 _JITTER_RNG = random.Random()
 _TIMEOUT_STATUS = 408

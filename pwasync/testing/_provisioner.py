@@ -1,7 +1,7 @@
 """The provisioning simulator: one background task per run, writing like an agent.
 
 A run registers all of its steps as ``pending`` in its first update, because a
-provisioning plan is known before any resource is created; that is also why the
+provisioning plan is known before any resource is created. That is also why the
 ``pending`` status exists. It then works through the steps in order. Each step
 takes ``step_seconds`` and sends four updates at even intervals: ``provisioning``
 with a first log line, two more log lines, then ``provisioned`` (or ``failed``
